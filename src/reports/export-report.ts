@@ -1,0 +1,92 @@
+import type { Db } from '../db/knex';
+import type { ReportFilters, ReportFormat, ReportProgress } from '../jobs/contract';
+import { openReportSnapshot } from './row-source';
+import { reportFileName, type ReportStorage, type StoredReportFile } from './storage';
+import { createReportWriter } from './writers';
+
+export interface ExportReportOptions {
+  db: Db;
+  storage: ReportStorage;
+  reportId: number;
+  format: ReportFormat;
+  filters: ReportFilters;
+  /** PDF keeps every page in memory: beyond this many rows the export refuses */
+  pdfMaxRows: number;
+  /** called with the running totals every `progressEvery` rows and once at the end; may throw to stop */
+  onProgress?: (progress: ReportProgress) => void | Promise<void>;
+  progressEvery?: number;
+  /** stops the export between rows (the activity passes Temporal's cancellation signal) */
+  signal?: AbortSignal;
+  /** 0 = unlimited; spares a busy primary database from a flat-out scan */
+  maxRowsPerSecond?: number;
+  now?: () => Date;
+}
+
+export class ReportTooLargeError extends Error {
+  constructor(readonly rowCount: number, readonly limit: number) {
+    super(`A PDF report is limited to ${limit} rows and these filters match ${rowCount}; choose CSV or JSON, or narrow the filters.`);
+    this.name = 'ReportTooLargeError';
+  }
+}
+
+export class ReportRowCountChangedError extends Error {
+  constructor(expected: number, actual: number) {
+    super(`the snapshot counted ${expected} rows but streamed ${actual}`);
+    this.name = 'ReportRowCountChangedError';
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Streams the filtered tickets from the database into a temp file, then renames it into place.
+ * Memory stays flat: rows are read with back-pressure and written through draining streams.
+ */
+export async function exportReportFile(options: ExportReportOptions): Promise<StoredReportFile & { rowCount: number }> {
+  const progressEvery = options.progressEvery ?? 1000;
+  const fileName = reportFileName(options.reportId, options.format);
+  // leftovers of a crashed earlier attempt are never served; remove them before starting over
+  await options.storage.removePartials(fileName);
+  const snapshot = await openReportSnapshot(options.db, options.filters);
+  try {
+    const totalRows = await snapshot.count();
+    if (options.format === 'pdf' && totalRows > options.pdfMaxRows) throw new ReportTooLargeError(totalRows, options.pdfMaxRows);
+    const summary = await snapshot.summary();
+    const pending = await options.storage.begin(fileName);
+    try {
+      const writer = createReportWriter(options.format, pending.stream, {
+        reportId: options.reportId,
+        generatedAt: (options.now ?? (() => new Date()))(),
+        filters: options.filters,
+        rowCount: totalRows,
+        summary,
+      });
+      await options.onProgress?.({ rowsWritten: 0, totalRows });
+      const started = Date.now();
+      let rowsWritten = 0;
+      for await (const row of snapshot.rows()) {
+        options.signal?.throwIfAborted();
+        await writer.write(row);
+        rowsWritten++;
+        if (rowsWritten % progressEvery === 0) {
+          await options.onProgress?.({ rowsWritten, totalRows });
+          if (options.maxRowsPerSecond) {
+            const ahead = (rowsWritten / options.maxRowsPerSecond) * 1000 - (Date.now() - started);
+            if (ahead > 0) await sleep(ahead);
+          }
+        }
+      }
+      if (rowsWritten !== totalRows) throw new ReportRowCountChangedError(totalRows, rowsWritten);
+      await writer.finish();
+      await options.onProgress?.({ rowsWritten, totalRows });
+      options.signal?.throwIfAborted();
+      const stored = await pending.commit();
+      return { ...stored, rowCount: rowsWritten };
+    } catch (err) {
+      await pending.discard();
+      throw err;
+    }
+  } finally {
+    await snapshot.close();
+  }
+}

@@ -1,0 +1,44 @@
+import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import { stringify } from 'csv-stringify';
+import { REPORT_COLUMN_KEYS, type ReportRow } from '../columns';
+import type { ReportWriter } from './report-writer';
+import { writeChunk } from './write-chunk';
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** Spreadsheets run cells that start like a formula; a leading apostrophe makes them plain text. */
+export function neutralizeCell(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+export function csvCells(row: ReportRow): Record<string, string> {
+  const cells: Record<string, string> = {};
+  for (const key of REPORT_COLUMN_KEYS) {
+    const value = row[key];
+    cells[key] = value === null ? '' : neutralizeCell(String(value));
+  }
+  return cells;
+}
+
+/** RFC 4180: CRLF line ends, fields quoted when needed; neutralised cells are always quoted. */
+export function createCsvWriter(out: Writable): ReportWriter {
+  const stringifier = stringify({
+    header: true,
+    columns: [...REPORT_COLUMN_KEYS],
+    record_delimiter: '\r\n',
+    quoted_match: /^'[=+\-@\t\r]/,
+  });
+  const done = pipeline(stringifier, out);
+  // the pipeline rejects on its own; keep the rejection for finish() instead of crashing the process
+  done.catch(() => undefined);
+  return {
+    async write(row) {
+      await Promise.race([writeChunk(stringifier, csvCells(row)), done]);
+    },
+    async finish() {
+      stringifier.end();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import type { Writable } from 'node:stream';
+import PDFDocument from 'pdfkit';
+import { TICKET_PRIORITIES, TICKET_STATUSES } from '../../jobs/contract';
+import { REPORT_COLUMNS, type ReportRow } from '../columns';
+import type { ReportHeader, ReportWriter } from './report-writer';
+
+const MARGIN = 36;
+const FONT_SIZE = 7;
+const ROW_HEIGHT = 11;
+// Helvetica at 7 pt averages about 3.6 pt per character
+const POINTS_PER_CHAR = 3.6;
+
+function describeFilters(header: ReportHeader): string[] {
+  const f = header.filters;
+  return [
+    `Created: ${f.from ?? 'any time'} to ${f.to ?? 'now'}`,
+    `Companies: ${f.companyIds?.length ? f.companyIds.join(', ') : 'all'}`,
+    `Statuses: ${f.statuses?.length ? f.statuses.join(', ') : 'all'}`,
+    `Priorities: ${f.priorities?.length ? f.priorities.join(', ') : 'all'}`,
+  ];
+}
+
+function fit(text: string, width: number): string {
+  const max = Math.max(1, Math.floor(width / POINTS_PER_CHAR) - 1);
+  return text.length > max ? `${text.slice(0, Math.max(1, max - 1))}…` : text;
+}
+
+/**
+ * Title, filters, counts by status and priority, then the table. pdfkit holds every page until
+ * end(), which is why PDF reports are capped by REPORT_PDF_MAX_ROWS.
+ */
+export function createPdfWriter(out: Writable, header: ReportHeader): ReportWriter {
+  const doc = new PDFDocument({ size: 'A4', layout: 'landscape', margin: MARGIN, info: { Title: `Ticket report #${header.reportId}` } });
+  const done = new Promise<void>((resolve, reject) => {
+    out.once('finish', resolve);
+    out.once('error', reject);
+    doc.once('error', reject);
+  });
+  done.catch(() => undefined);
+  doc.pipe(out);
+
+  const tableWidth = doc.page.width - 2 * MARGIN;
+  const totalWeight = REPORT_COLUMNS.reduce((sum, c) => sum + c.pdfWidth, 0);
+  const widths = REPORT_COLUMNS.map((c) => (c.pdfWidth / totalWeight) * tableWidth);
+  const bottom = () => doc.page.height - MARGIN - ROW_HEIGHT;
+
+  doc.font('Helvetica-Bold').fontSize(16).text(`Ticket report #${header.reportId}`);
+  doc.font('Helvetica').fontSize(9).text(`Generated ${header.generatedAt.toISOString()}`);
+  doc.moveDown(0.5);
+  doc.font('Helvetica-Bold').fontSize(10).text('Filters');
+  doc.font('Helvetica').fontSize(9);
+  for (const line of describeFilters(header)) doc.text(line);
+  doc.moveDown(0.5);
+  doc.font('Helvetica-Bold').fontSize(10).text(`Summary: ${header.rowCount} tickets`);
+  doc.font('Helvetica').fontSize(9);
+  doc.text(`By status: ${TICKET_STATUSES.map((s) => `${s} ${header.summary.byStatus[s] ?? 0}`).join(', ')}`);
+  doc.text(`By priority: ${TICKET_PRIORITIES.map((p) => `${p} ${header.summary.byPriority[p] ?? 0}`).join(', ')}`);
+  doc.moveDown(1);
+
+  let y = doc.y;
+  const drawCells = (cells: string[], bold: boolean) => {
+    if (y > bottom()) {
+      doc.addPage();
+      y = MARGIN;
+    }
+    doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(FONT_SIZE);
+    let x = MARGIN;
+    cells.forEach((cell, i) => {
+      doc.text(fit(cell, widths[i]), x, y, { width: widths[i], lineBreak: false });
+      x += widths[i];
+    });
+    y += ROW_HEIGHT;
+  };
+  const drawHeader = () => drawCells(REPORT_COLUMNS.map((c) => c.title), true);
+  drawHeader();
+
+  return {
+    async write(row: ReportRow) {
+      if (y > bottom()) {
+        doc.addPage();
+        y = MARGIN;
+        drawHeader();
+      }
+      drawCells(
+        REPORT_COLUMNS.map((c) => {
+          const value = row[c.key];
+          return value === null ? '' : c.key === 'createdAt' || c.key === 'closedAt' ? String(value).slice(0, 16).replace('T', ' ') : String(value);
+        }),
+        false,
+      );
+    },
+    async finish() {
+      if (header.rowCount === 0) doc.font('Helvetica').fontSize(9).text('No tickets match these filters.', MARGIN, y + 4);
+      doc.end();
+      await done;
+    },
+  };
+}

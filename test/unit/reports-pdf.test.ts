@@ -1,0 +1,66 @@
+import { Writable } from 'node:stream';
+import type { ReportRow } from '../../src/reports/columns';
+import { createPdfWriter } from '../../src/reports/writers/pdf-writer';
+
+function sink() {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(Buffer.from(chunk));
+      cb();
+    },
+  });
+  return { stream, bytes: () => Buffer.concat(chunks) };
+}
+
+function rowAt(i: number): ReportRow {
+  return {
+    id: i,
+    subject: `A rather long subject line that will not fit in its column number ${i}`,
+    status: i % 2 ? 'open' : 'closed',
+    priority: 'high',
+    company: 'Acme',
+    companyId: 1,
+    requester: 'requester@example.test',
+    assignee: null,
+    createdAt: '2024-01-01T00:00:00.000Z',
+    closedAt: i % 2 ? null : '2024-01-02T00:00:00.000Z',
+  };
+}
+
+async function pdfOf(count: number): Promise<Buffer> {
+  const out = sink();
+  const writer = createPdfWriter(out.stream, {
+    reportId: 4,
+    generatedAt: new Date('2024-05-01T00:00:00Z'),
+    filters: { statuses: ['open', 'closed'] },
+    rowCount: count,
+    summary: { total: count, byStatus: { open: Math.ceil(count / 2), closed: Math.floor(count / 2) }, byPriority: { high: count } },
+  });
+  for (let i = 1; i <= count; i++) await writer.write(rowAt(i));
+  await writer.finish();
+  return out.bytes();
+}
+
+const pageCount = (pdf: Buffer) => (pdf.toString('latin1').match(/\/Type \/Page\b/g) ?? []).length;
+
+describe('PDF report writer', () => {
+  it('writes a complete PDF document with the title in its metadata', async () => {
+    const pdf = await pdfOf(3);
+    const text = pdf.toString('latin1');
+    expect(text.startsWith('%PDF-')).toBe(true);
+    expect(text.trimEnd().endsWith('%%EOF')).toBe(true);
+    expect(text).toContain('Ticket report #4');
+    expect(pageCount(pdf)).toBe(1);
+  });
+
+  it('continues the table on new pages as rows grow', async () => {
+    const pdf = await pdfOf(400);
+    expect(pageCount(pdf)).toBeGreaterThanOrEqual(7);
+  });
+
+  it('still produces a one-page document when nothing matches', async () => {
+    const pdf = await pdfOf(0);
+    expect(pageCount(pdf)).toBe(1);
+  });
+});
