@@ -1,0 +1,98 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
+
+export interface ReceivedMail {
+  envelopeTo: string[];
+  messageId: string;
+  subject: string;
+  parsed: ParsedMail;
+  raw: Buffer;
+}
+
+export interface SmtpRejection {
+  code: number;
+  message: string;
+}
+
+/** Decides per recipient whether the receiver refuses it; `attempt` counts RCPT TO for that address, from 1. */
+export type RecipientRule = (address: string, attempt: number) => SmtpRejection | undefined;
+
+export interface SmtpReceiver {
+  port: number;
+  url: string;
+  mails: ReceivedMail[];
+  rcptAttempts: Map<string, number>;
+  setRule(rule: RecipientRule | undefined): void;
+  mailsTo(address: string): ReceivedMail[];
+  close(): Promise<void>;
+}
+
+/** A real SMTP server on port 0 that stores every accepted message (parsed with mailparser). */
+export async function startSmtpReceiver(options: { auth?: { user: string; pass: string } } = {}): Promise<SmtpReceiver> {
+  const mails: ReceivedMail[] = [];
+  const rcptAttempts = new Map<string, number>();
+  let rule: RecipientRule | undefined;
+
+  const server = new SMTPServer({
+    secure: false,
+    disabledCommands: options.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+    authOptional: !options.auth,
+    allowInsecureAuth: true,
+    logger: false,
+    onAuth(auth, _session, callback) {
+      if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) {
+        callback(null, { user: auth.username });
+        return;
+      }
+      const err = Object.assign(new Error('Authentication credentials invalid'), { responseCode: 535 });
+      callback(err);
+    },
+    onRcptTo(address: SMTPServerAddress, _session, callback) {
+      const key = address.address.toLowerCase();
+      const attempt = (rcptAttempts.get(key) ?? 0) + 1;
+      rcptAttempts.set(key, attempt);
+      const rejection = rule?.(key, attempt);
+      if (rejection) {
+        callback(Object.assign(new Error(rejection.message), { responseCode: rejection.code }));
+        return;
+      }
+      callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        simpleParser(raw)
+          .then((parsed) => {
+            mails.push({
+              envelopeTo: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
+              messageId: parsed.messageId ?? '',
+              subject: parsed.subject ?? '',
+              parsed,
+              raw,
+            });
+            callback();
+          })
+          .catch(callback);
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.server.address() as AddressInfo).port;
+  const credentials = options.auth ? `${encodeURIComponent(options.auth.user)}:${encodeURIComponent(options.auth.pass)}@` : '';
+  return {
+    port,
+    url: `smtp://${credentials}127.0.0.1:${port}`,
+    mails,
+    rcptAttempts,
+    setRule(next) {
+      rule = next;
+    },
+    mailsTo(address) {
+      return mails.filter((m) => m.envelopeTo.includes(address.toLowerCase()));
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
