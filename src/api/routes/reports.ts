@@ -1,0 +1,116 @@
+import { pipeline } from 'node:stream/promises';
+import { Router } from 'express';
+import { z } from 'zod';
+import { REPORT_FORMATS, TICKET_PRIORITIES, TICKET_STATUSES } from '../../jobs/contract';
+import { parseFilterDate } from '../../reports/filters';
+import { createReportService } from '../../reports/report-service';
+import { createReportStorage } from '../../reports/storage';
+import type { AppDeps } from '../deps';
+import { notFound } from '../errors';
+import { asyncHandler } from '../middleware/async-handler';
+import { requireAuth, requirePermission } from '../middleware/auth';
+import { jobStartRateLimit } from '../middleware/rate-limits';
+import { validate } from '../middleware/validate';
+import { authOf } from '../request-context';
+
+const filterDate = z
+  .string()
+  .refine((value) => parseFilterDate(value) !== undefined, 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time with a time zone');
+
+export const reportRequestBody = z
+  .object({
+    format: z.enum(REPORT_FORMATS),
+    filters: z
+      .object({
+        from: filterDate.optional(),
+        to: filterDate.optional(),
+        companyIds: z.array(z.number().int().positive()).max(1000).optional(),
+        statuses: z.array(z.enum(TICKET_STATUSES)).optional(),
+        priorities: z.array(z.enum(TICKET_PRIORITIES)).optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    const { from, to } = body.filters;
+    if (from && to && (parseFilterDate(from) as Date) > (parseFilterDate(to) as Date)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['filters', 'to'], message: 'must not be before filters.from' });
+    }
+  });
+
+const listQuery = z.object({ all: z.enum(['0', '1', 'true', 'false']).optional() });
+
+/** Ids are positive integers; anything else (`../x`, `%2e%2e%2f`) is simply not a report. */
+function reportId(raw: string): number {
+  if (!/^[1-9]\d{0,9}$/.test(raw)) throw notFound('Report');
+  const id = Number(raw);
+  if (id > 2_147_483_647) throw notFound('Report');
+  return id;
+}
+
+export function createReportsRouter(deps: AppDeps): Router {
+  const reports = createReportService({ ...deps, storage: createReportStorage(deps.config.reports) });
+  const router = Router();
+  router.use('/api/reports', requireAuth(deps.auth));
+
+  router.post(
+    '/api/reports',
+    requirePermission('create_reports'),
+    jobStartRateLimit(deps.rateLimits),
+    validate({ body: reportRequestBody }),
+    asyncHandler(async (req, res) => {
+      const body = req.body as z.infer<typeof reportRequestBody>;
+      const report = await reports.request(authOf(req).user, body);
+      res.status(202).location(`/api/reports/${report.id}`).json({ id: report.id, status: report.status, workflowId: report.workflowId });
+    }),
+  );
+
+  router.get(
+    '/api/reports',
+    requirePermission('view_reports'),
+    validate({ query: listQuery }),
+    asyncHandler(async (req, res) => {
+      const { all } = req.query as z.infer<typeof listQuery>;
+      res.json({ reports: await reports.list(authOf(req).user, { all: all === '1' || all === 'true' }) });
+    }),
+  );
+
+  router.get(
+    '/api/reports/:id',
+    requirePermission('view_reports'),
+    asyncHandler(async (req, res) => {
+      res.json(await reports.get(authOf(req).user, reportId(req.params.id)));
+    }),
+  );
+
+  router.get(
+    '/api/reports/:id/download',
+    requirePermission('view_reports'),
+    asyncHandler(async (req, res) => {
+      const file = await reports.download(authOf(req).user, reportId(req.params.id));
+      res.status(200);
+      res.setHeader('Content-Type', file.contentType);
+      res.setHeader('Content-Length', String(file.size));
+      res.setHeader('Content-Disposition', `attachment; filename="${file.fileName}"`);
+      res.setHeader('Cache-Control', 'private, no-store');
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      try {
+        await pipeline(file.stream, res);
+      } catch (err) {
+        req.log?.warn({ err }, 'report download interrupted');
+      }
+    }),
+  );
+
+  router.delete(
+    '/api/reports/:id',
+    requirePermission('view_reports'),
+    asyncHandler(async (req, res) => {
+      await reports.remove(authOf(req).user, reportId(req.params.id));
+      res.status(204).end();
+    }),
+  );
+
+  return router;
+}
