@@ -1,0 +1,65 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { TICKET_EVENT_TYPES } from '../../jobs/contract';
+import { createTicketEventsService, EVENT_ID_PATTERN } from '../../notifications/ticket-events-service';
+import type { AppDeps } from '../deps';
+import { asyncHandler } from '../middleware/async-handler';
+import { requireAuth, requirePermission } from '../middleware/auth';
+import { jobStartRateLimit } from '../middleware/rate-limits';
+import { validate } from '../middleware/validate';
+import { authOf } from '../request-context';
+
+const changeValue = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
+
+const eventBody = z
+  .object({
+    type: z.enum(TICKET_EVENT_TYPES),
+    actorId: z.number().int().positive(),
+    eventId: z.string().regex(EVENT_ID_PATTERN, 'must be 1-100 letters, digits, ".", "_", ":" or "-"').optional(),
+    changes: z
+      .record(z.string().min(1).max(64), z.object({ from: changeValue, to: changeValue }))
+      .refine((changes) => Object.keys(changes).length <= 50, 'at most 50 changed fields')
+      .optional(),
+    commentId: z.number().int().positive().optional(),
+    occurredAt: z.string().datetime({ offset: true }).optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.type === 'commented' && body.commentId === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['commentId'], message: 'is required on commented events' });
+    }
+    if (body.type !== 'commented' && body.commentId !== undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['commentId'], message: 'is only allowed on commented events' });
+    }
+  });
+
+const ticketParams = z.object({ ticketId: z.coerce.number().int().positive() });
+const eventParams = ticketParams.extend({ eventId: z.string().min(1).max(100) });
+
+export function createTicketEventsRouter(deps: AppDeps): Router {
+  const events = createTicketEventsService(deps);
+  const router = Router();
+  router.use('/api/tickets', requireAuth(deps.auth), requirePermission('post_ticket_events'));
+
+  router.post(
+    '/api/tickets/:ticketId/events',
+    jobStartRateLimit(deps.rateLimits),
+    validate({ params: ticketParams, body: eventBody }),
+    asyncHandler(async (req, res) => {
+      const { ticketId } = req.params as unknown as z.infer<typeof ticketParams>;
+      const started = await events.post(authOf(req), ticketId, req.body as z.infer<typeof eventBody>, req.get('idempotency-key'));
+      req.log?.info({ ticketId, workflowId: started.workflowId, started: started.started }, 'ticket event accepted');
+      res.status(202).json({ eventId: started.eventId, workflowId: started.workflowId, runId: started.runId });
+    }),
+  );
+
+  router.get(
+    '/api/tickets/:ticketId/events/:eventId',
+    validate({ params: eventParams }),
+    asyncHandler(async (req, res) => {
+      const { ticketId, eventId } = req.params as unknown as z.infer<typeof eventParams>;
+      res.json(await events.status(authOf(req), ticketId, eventId));
+    }),
+  );
+
+  return router;
+}

@@ -1,0 +1,115 @@
+import type { Db } from '../knex';
+import { toDate, toDateOrNull } from '../normalize';
+
+export type DeliveryStatus = 'pending' | 'sent' | 'failed';
+
+export interface NotificationDelivery {
+  id: number;
+  eventId: string;
+  ticketId: number;
+  userId: number;
+  email: string;
+  status: DeliveryStatus;
+  attempts: number;
+  messageId: string;
+  errorType: string | null;
+  lastError: string | null;
+  sentAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+function toDelivery(row: Record<string, unknown>): NotificationDelivery {
+  return {
+    id: Number(row.id),
+    eventId: String(row.event_id),
+    ticketId: Number(row.ticket_id),
+    userId: Number(row.user_id),
+    email: String(row.email),
+    status: row.status as DeliveryStatus,
+    attempts: Number(row.attempts),
+    messageId: String(row.message_id),
+    errorType: (row.error_type as string | null) ?? null,
+    lastError: (row.last_error as string | null) ?? null,
+    sentAt: toDateOrNull(row.sent_at),
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
+/** The delivery ledger: one row per (event, address), so a retried or re-run workflow never mails a served recipient twice. */
+export function createNotificationDeliveriesRepository(db: Db) {
+  return {
+    /** Returns the ledger row for (event, address), creating it as `pending` the first time. */
+    async open(input: { eventId: string; ticketId: number; userId: number; email: string; messageId: string }): Promise<NotificationDelivery> {
+      const email = input.email.trim().toLowerCase();
+      const now = new Date();
+      await db('notification_deliveries')
+        .insert({
+          event_id: input.eventId,
+          ticket_id: input.ticketId,
+          user_id: input.userId,
+          email,
+          status: 'pending',
+          attempts: 0,
+          message_id: input.messageId,
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict(['event_id', 'email'])
+        .ignore();
+      const row = await db('notification_deliveries').where({ event_id: input.eventId, email }).first();
+      return toDelivery(row);
+    },
+
+    /** Counts an attempt before the SMTP conversation starts. */
+    async startAttempt(id: number): Promise<void> {
+      await db('notification_deliveries')
+        .where({ id })
+        .whereNot('status', 'sent')
+        .update({ status: 'pending', attempts: db.raw('attempts + 1'), updated_at: new Date() });
+    },
+
+    async markSent(id: number, at: Date = new Date()): Promise<void> {
+      await db('notification_deliveries')
+        .where({ id })
+        .update({ status: 'sent', sent_at: at, error_type: null, last_error: null, updated_at: at });
+    },
+
+    /** Records why an attempt failed; `final` when no retry will follow. */
+    async recordError(id: number, error: { type: string; message: string; final: boolean }): Promise<void> {
+      await db('notification_deliveries')
+        .where({ id })
+        .whereNot('status', 'sent')
+        .update({
+          status: error.final ? 'failed' : 'pending',
+          error_type: error.type.slice(0, 64),
+          last_error: error.message.slice(0, 2000),
+          updated_at: new Date(),
+        });
+    },
+
+    /** Marks the given addresses failed once the workflow has given up on them. */
+    async markFailed(eventId: string, emails: string[]): Promise<void> {
+      if (emails.length === 0) return;
+      await db('notification_deliveries')
+        .where({ event_id: eventId })
+        .whereIn('email', emails.map((e) => e.trim().toLowerCase()))
+        .whereNot('status', 'sent')
+        .update({ status: 'failed', updated_at: new Date() });
+    },
+
+    async listByEvent(eventId: string): Promise<NotificationDelivery[]> {
+      const rows = await db('notification_deliveries').where({ event_id: eventId }).orderBy('id');
+      return rows.map(toDelivery);
+    },
+
+    /** The ticket an event id already belongs to, if it was used before. */
+    async ticketIdOfEvent(eventId: string): Promise<number | undefined> {
+      const row = await db('notification_deliveries').where({ event_id: eventId }).first('ticket_id');
+      return row ? Number(row.ticket_id) : undefined;
+    },
+  };
+}
+
+export type NotificationDeliveriesRepository = ReturnType<typeof createNotificationDeliveriesRepository>;
