@@ -20,9 +20,29 @@ function describeFilters(header: ReportHeader): string[] {
   ];
 }
 
+// A4 landscape
+const PAGE_WIDTH = 841.89;
+const TOTAL_WEIGHT = REPORT_COLUMNS.reduce((sum, c) => sum + c.pdfWidth, 0);
+const COLUMN_WIDTHS = REPORT_COLUMNS.map((c) => (c.pdfWidth / TOTAL_WEIGHT) * (PAGE_WIDTH - 2 * MARGIN));
+
+/** The standard PDF fonts speak WinAnsi only; anything else, and control characters, would garble the table. */
+function printable(text: string): string {
+  return text.replace(/[\t\r\n]+/g, ' ').replace(/[^\x20-\x7e\xa0-\xff]/g, '?');
+}
+
 function fit(text: string, width: number): string {
   const max = Math.max(1, Math.floor(width / POINTS_PER_CHAR) - 1);
   return text.length > max ? `${text.slice(0, Math.max(1, max - 1))}…` : text;
+}
+
+/** The text of each table cell, as drawn (empty cells draw nothing). */
+export function pdfRowCells(row: ReportRow): string[] {
+  return REPORT_COLUMNS.map((c, i) => {
+    const value = row[c.key];
+    if (value === null) return '';
+    const text = c.key === 'createdAt' || c.key === 'closedAt' ? String(value).slice(0, 16).replace('T', ' ') : String(value);
+    return fit(printable(text), COLUMN_WIDTHS[i]);
+  });
 }
 
 /**
@@ -39,9 +59,7 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
   done.catch(() => undefined);
   doc.pipe(out);
 
-  const tableWidth = doc.page.width - 2 * MARGIN;
-  const totalWeight = REPORT_COLUMNS.reduce((sum, c) => sum + c.pdfWidth, 0);
-  const widths = REPORT_COLUMNS.map((c) => (c.pdfWidth / totalWeight) * tableWidth);
+  const widths = COLUMN_WIDTHS;
   const bottom = () => doc.page.height - MARGIN - ROW_HEIGHT;
 
   doc.font('Helvetica-Bold').fontSize(16).text(`Ticket report #${header.reportId}`);
@@ -66,7 +84,7 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
     doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(FONT_SIZE);
     let x = MARGIN;
     cells.forEach((cell, i) => {
-      doc.text(fit(cell, widths[i]), x, y, { width: widths[i], lineBreak: false });
+      if (cell) doc.text(cell, x, y, { width: widths[i], lineBreak: false });
       x += widths[i];
     });
     y += ROW_HEIGHT;
@@ -81,13 +99,7 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
         y = MARGIN;
         drawHeader();
       }
-      drawCells(
-        REPORT_COLUMNS.map((c) => {
-          const value = row[c.key];
-          return value === null ? '' : c.key === 'createdAt' || c.key === 'closedAt' ? String(value).slice(0, 16).replace('T', ' ') : String(value);
-        }),
-        false,
-      );
+      drawCells(pdfRowCells(row), false);
     },
     async finish() {
       if (header.rowCount === 0) doc.font('Helvetica').fontSize(9).text('No tickets match these filters.', MARGIN, y + 4);

@@ -1,0 +1,85 @@
+import { isSqlite, type Db } from './knex';
+import { TICKET_PRIORITIES, TICKET_STATUSES } from '../jobs/contract';
+
+export interface BulkTicketOptions {
+  count: number;
+  companyIds: number[];
+  /** requesters and assignees are drawn from these */
+  userIds: number[];
+  /** created_at spreads evenly over [start, start + spanDays) */
+  start?: Date;
+  spanDays?: number;
+  /** the same seed gives the same tickets */
+  seed?: number;
+  onProgress?: (inserted: number) => void;
+}
+
+// subjects a report must survive: CSV specials, formula starts, non-ASCII
+const SUBJECTS = [
+  'Printer on fire',
+  'Cannot log in, "again"',
+  '=HYPERLINK("http://example.test","click")',
+  '+33 phone line down',
+  '-1 balance on invoice',
+  '@channel outage',
+  '\tTabbed subject',
+  'Multi\nline subject',
+  'Café crème ☕ déjà vu',
+  'Plain old request',
+];
+
+/** A tiny deterministic generator (mulberry32): seeded data is reproducible across databases. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Inserts many tickets fast with multi-row inserts inside transactions
+ * (SQLite caps a statement at 500 rows; MySQL takes a few thousand).
+ */
+export async function seedBulkTickets(db: Db, options: BulkTicketOptions): Promise<number> {
+  if (options.companyIds.length === 0 || options.userIds.length === 0) throw new Error('seeding tickets needs companies and users');
+  const rand = random(options.seed ?? 42);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)];
+  const start = (options.start ?? new Date('2024-01-01T00:00:00.000Z')).getTime();
+  const spanMs = (options.spanDays ?? 365) * 86_400_000;
+  const rowsPerStatement = isSqlite(db) ? 500 : 2000;
+  const statementsPerTransaction = isSqlite(db) ? 20 : 5;
+  let inserted = 0;
+  while (inserted < options.count) {
+    await db.transaction(async (trx) => {
+      for (let s = 0; s < statementsPerTransaction && inserted < options.count; s++) {
+        const n = Math.min(rowsPerStatement, options.count - inserted);
+        const rows = [];
+        for (let i = 0; i < n; i++) {
+          const createdAt = new Date(start + Math.floor(((inserted + i) / options.count) * spanMs) + Math.floor(rand() * 1000));
+          const status = pick(TICKET_STATUSES);
+          const closed = status === 'closed' || status === 'resolved';
+          rows.push({
+            company_id: pick(options.companyIds),
+            requester_id: pick(options.userIds),
+            assignee_id: rand() < 0.3 ? null : pick(options.userIds),
+            subject: `${pick(SUBJECTS)} #${inserted + i + 1}`,
+            description: 'Seeded ticket',
+            status,
+            priority: pick(TICKET_PRIORITIES),
+            created_at: createdAt,
+            updated_at: createdAt,
+            closed_at: closed ? new Date(createdAt.getTime() + Math.floor(rand() * 7 * 86_400_000)) : null,
+          });
+        }
+        await trx('tickets').insert(rows);
+        inserted += n;
+      }
+    });
+    options.onProgress?.(inserted);
+  }
+  return inserted;
+}
