@@ -1,0 +1,33 @@
+import type { Knex } from 'knex';
+import * as m001 from './001_accounts';
+import * as m002 from './002_api_tokens';
+import * as m003 from './003_tickets';
+import * as m004 from './004_activity_logs';
+import * as m005 from './005_reports';
+import * as m006 from './006_notification_deliveries';
+import * as m007 from './007_failed_jobs';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * Migrations are listed here, named without a file extension, so running from TypeScript sources
+ * and from the compiled build records the same names in knex_migrations.
+ */
+const migrations: Array<[name: string, migration: Migration]> = [
+  ['001_accounts', m001],
+  ['002_api_tokens', m002],
+  ['003_tickets', m003],
+  ['004_activity_logs', m004],
+  ['005_reports', m005],
+  ['006_notification_deliveries', m006],
+  ['007_failed_jobs', m007],
+];
+
+export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
+  getMigrations: async () => migrations,
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};

@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { AppDeps } from './deps';
+import { errorHandler, notFoundHandler } from './middleware/error-handler';
+import { createAdminCleanupRouter } from './routes/admin-cleanup';
+import { createAuthRouter } from './routes/auth';
+import { createHealthRouter } from './routes/health';
+import { createReportsRouter } from './routes/reports';
+import { createTicketEventsRouter } from './routes/ticket-events';
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(helmet());
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      autoLogging: { ignore: (req) => req.url === '/health' },
+    }),
+  );
+  app.use(express.json({ limit: deps.config.api.jsonBodyLimit, strict: true }));
+
+  app.use(createHealthRouter(deps));
+  app.use(createAuthRouter(deps));
+  app.use(createAdminCleanupRouter(deps));
+  app.use(createReportsRouter(deps));
+  app.use(createTicketEventsRouter(deps));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

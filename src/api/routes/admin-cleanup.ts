@@ -1,0 +1,64 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { createCleanupService } from '../../cleanup/cleanup-service';
+import type { AppDeps } from '../deps';
+import { asyncHandler } from '../middleware/async-handler';
+import { requireAuth, requirePermission } from '../middleware/auth';
+import { jobStartRateLimit } from '../middleware/rate-limits';
+import { validate } from '../middleware/validate';
+import { authOf } from '../request-context';
+
+const runBody = z.object({ dryRun: z.boolean().default(false) }).strict();
+const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
+const scheduleAction = z.object({ action: z.enum(['pause', 'resume', 'trigger']) });
+
+export function createAdminCleanupRouter(deps: AppDeps): Router {
+  const cleanup = createCleanupService(deps.jobs, deps.repos);
+  const router = Router();
+  router.use('/api/admin/cleanup', requireAuth(deps.auth), requirePermission('manage_queues'));
+
+  router.post(
+    '/api/admin/cleanup/runs',
+    jobStartRateLimit(deps.rateLimits),
+    validate({ body: runBody }),
+    asyncHandler(async (req, res) => {
+      const { dryRun } = req.body as z.infer<typeof runBody>;
+      const started = await cleanup.runNow(authOf(req).user.id, dryRun);
+      res.status(202).json({ workflowId: started.workflowId, runId: started.runId, dryRun });
+    }),
+  );
+
+  router.get(
+    '/api/admin/cleanup/runs',
+    validate({ query: listQuery }),
+    asyncHandler(async (req, res) => {
+      res.json({ runs: await cleanup.lastRuns((req.query as unknown as z.infer<typeof listQuery>).limit) });
+    }),
+  );
+
+  router.get(
+    '/api/admin/cleanup/runs/:workflowId',
+    asyncHandler(async (req, res) => {
+      res.json(await cleanup.run(req.params.workflowId));
+    }),
+  );
+
+  router.get(
+    '/api/admin/cleanup/schedule',
+    asyncHandler(async (_req, res) => {
+      res.json(await cleanup.schedule());
+    }),
+  );
+
+  router.post(
+    '/api/admin/cleanup/schedule/:action',
+    validate({ params: scheduleAction }),
+    asyncHandler(async (req, res) => {
+      const { action } = req.params as z.infer<typeof scheduleAction>;
+      await cleanup.controlSchedule(authOf(req).user.id, action);
+      res.status(action === 'trigger' ? 202 : 200).json({ scheduleId: 'cleanup-old-data', action });
+    }),
+  );
+
+  return router;
+}

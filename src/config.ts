@@ -1,0 +1,158 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const cronExpression = z
+  .string()
+  .default('0 3 * * *')
+  .refine((value) => value.trim().split(/\s+/).length === 5, 'must be a 5-field cron expression');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().default('.data'),
+
+  API_HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  APP_URL: z.string().url().default('http://localhost:3000'),
+  JSON_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb').default('100kb'),
+  TOKEN_TTL_HOURS: positiveInt(24),
+
+  DATABASE_URL: optionalString.refine(
+    (value) => value === undefined || /^mysql2?:\/\/[^/]+\/\w+/.test(value),
+    'must be a mysql://user:password@host:port/database URL (leave it unset for the embedded SQLite file)',
+  ),
+  SQLITE_FILE: optionalString,
+
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_CLI_PATH: optionalString,
+  TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  TEMPORAL_UI_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), 'must be an http(s) URL'),
+  WORKFLOW_BUNDLE_PATH: optionalString,
+
+  SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL'),
+  MAIL_FROM: z.string().default('Help Desk <helpdesk@localhost>'),
+  MAIL_OUTBOX_DIR: optionalString,
+
+  REPORTS_DIR: optionalString,
+  REPORT_PDF_MAX_ROWS: positiveInt(50_000),
+  REPORTS_MAX_RUNNING_PER_USER: positiveInt(3),
+  REPORT_EXPORT_MAX_ROWS_PER_SECOND: z.coerce.number().int().min(0).default(0),
+
+  WORKER_CONCURRENCY_DEFAULT: positiveInt(3),
+  WORKER_CONCURRENCY_NOTIFICATIONS: positiveInt(3),
+  WORKER_CONCURRENCY_REPORTS: positiveInt(3),
+
+  RETENTION_ACTIVITY_LOG_DAYS: positiveInt(90),
+  RETENTION_FAILED_JOB_DAYS: positiveInt(30),
+  RETENTION_REPORT_DAYS: positiveInt(7),
+  CLEANUP_CRON: cronExpression,
+  CLEANUP_BATCH_SIZE: positiveInt(5000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  logLevel: Env['LOG_LEVEL'];
+  dataDir: string;
+  api: { host: string; port: number; appUrl: string; jsonBodyLimit: string; tokenTtlHours: number };
+  database: { client: 'mysql2'; url: string } | { client: 'better-sqlite3'; filename: string };
+  temporal: {
+    /** undefined: `npm start` runs the embedded dev server */
+    address: string | undefined;
+    namespace: string;
+    cliPath: string | undefined;
+    devPort: number;
+    uiPort: number;
+    uiUrl: string;
+    workflowBundlePath: string | undefined;
+  };
+  mail: { smtpUrl: string | undefined; from: string; outboxDir: string };
+  /** exportMaxRowsPerSecond: 0 = unlimited; a cap spares a busy primary database */
+  reports: { dir: string; pdfMaxRows: number; maxRunningPerUser: number; exportMaxRowsPerSecond: number };
+  workers: { concurrency: { default: number; notifications: number; reports: number } };
+  retention: { activityLogDays: number; failedJobDays: number; reportDays: number };
+  cleanup: { cron: string; batchSize: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`Invalid configuration: ${variable} ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue.path[0] ?? 'environment');
+    const received = source[variable];
+    const shown = received === undefined || /SMTP_URL|DATABASE_URL/.test(variable) ? '' : ` (got "${received}")`;
+    throw new ConfigError(variable, `${issue.message}${shown}`);
+  }
+  const env = parsed.data;
+  const dataDir = path.resolve(env.DATA_DIR);
+  return {
+    env: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    dataDir,
+    api: {
+      host: env.API_HOST,
+      port: env.PORT,
+      appUrl: env.APP_URL.replace(/\/$/, ''),
+      jsonBodyLimit: env.JSON_BODY_LIMIT,
+      tokenTtlHours: env.TOKEN_TTL_HOURS,
+    },
+    database: env.DATABASE_URL
+      ? { client: 'mysql2', url: env.DATABASE_URL }
+      : { client: 'better-sqlite3', filename: path.resolve(env.SQLITE_FILE ?? path.join(dataDir, 'helpdesk.sqlite')) },
+    temporal: {
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      cliPath: env.TEMPORAL_CLI_PATH,
+      devPort: env.TEMPORAL_DEV_PORT,
+      uiPort: env.TEMPORAL_UI_PORT,
+      uiUrl: (env.TEMPORAL_UI_URL ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`).replace(/\/$/, ''),
+      workflowBundlePath: env.WORKFLOW_BUNDLE_PATH,
+    },
+    mail: {
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM,
+      outboxDir: path.resolve(env.MAIL_OUTBOX_DIR ?? path.join(dataDir, 'outbox')),
+    },
+    reports: {
+      dir: path.resolve(env.REPORTS_DIR ?? path.join(dataDir, 'reports')),
+      pdfMaxRows: env.REPORT_PDF_MAX_ROWS,
+      maxRunningPerUser: env.REPORTS_MAX_RUNNING_PER_USER,
+      exportMaxRowsPerSecond: env.REPORT_EXPORT_MAX_ROWS_PER_SECOND,
+    },
+    workers: {
+      concurrency: {
+        default: env.WORKER_CONCURRENCY_DEFAULT,
+        notifications: env.WORKER_CONCURRENCY_NOTIFICATIONS,
+        reports: env.WORKER_CONCURRENCY_REPORTS,
+      },
+    },
+    retention: {
+      activityLogDays: env.RETENTION_ACTIVITY_LOG_DAYS,
+      failedJobDays: env.RETENTION_FAILED_JOB_DAYS,
+      reportDays: env.RETENTION_REPORT_DAYS,
+    },
+    cleanup: { cron: env.CLEANUP_CRON.trim(), batchSize: env.CLEANUP_BATCH_SIZE },
+  };
+}
+
+/** The Temporal address to dial: the configured cluster, or the embedded dev server. */
+export function temporalAddress(config: Config): string {
+  return config.temporal.address ?? `127.0.0.1:${config.temporal.devPort}`;
+}

@@ -1,0 +1,155 @@
+/**
+ * The one module shared by the API, the workers and the workflows.
+ * It must stay free of Node built-ins and runtime dependencies: workflow code imports it.
+ */
+
+export const TASK_QUEUES = {
+  default: 'default',
+  notifications: 'notifications',
+  reports: 'reports',
+} as const;
+export type TaskQueueName = (typeof TASK_QUEUES)[keyof typeof TASK_QUEUES];
+export const ALL_TASK_QUEUES: TaskQueueName[] = Object.values(TASK_QUEUES);
+
+export const WORKFLOW_TYPES = {
+  ticketNotification: 'ticketNotificationWorkflow',
+  generateReport: 'generateReportWorkflow',
+  cleanupOldData: 'cleanupOldDataWorkflow',
+} as const;
+
+export const JOB_TYPES = {
+  notification: 'notification',
+  report: 'report',
+  cleanup: 'cleanup',
+} as const;
+export type JobType = (typeof JOB_TYPES)[keyof typeof JOB_TYPES];
+
+/** Custom search attributes registered on every dev server start. */
+export const SEARCH_ATTRIBUTES = {
+  JobType: 'Keyword',
+  TicketId: 'Int',
+  CompanyId: 'Int',
+  RequestedBy: 'Int',
+} as const;
+
+export const CLEANUP_SCHEDULE_ID = 'cleanup-old-data';
+
+export const workflowIds = {
+  notification: (ticketId: number, eventId: string): string => `ticket-${ticketId}-event-${eventId}`,
+  report: (reportId: number): string => `report-${reportId}`,
+  manualCleanup: (at: Date): string => `cleanup-manual-${at.getTime()}`,
+};
+
+// ---------- notifications ----------
+export const TICKET_EVENT_TYPES = ['created', 'updated', 'assigned', 'closed', 'commented'] as const;
+export type TicketEventType = (typeof TICKET_EVENT_TYPES)[number];
+
+export interface FieldChange {
+  from: unknown;
+  to: unknown;
+}
+
+export interface TicketNotificationInput {
+  eventId: string;
+  type: TicketEventType;
+  ticketId: number;
+  actorId: number;
+  occurredAt: string;
+  changes?: Record<string, FieldChange>;
+  commentId?: number;
+}
+
+export interface RecipientOutcome {
+  userId: number;
+  email: string;
+  status: 'sent' | 'already_sent' | 'failed';
+  messageId?: string;
+  errorType?: string;
+}
+
+export interface TicketNotificationResult {
+  eventId: string;
+  ticketId: number;
+  recipients: RecipientOutcome[];
+}
+
+// ---------- reports ----------
+export const REPORT_FORMATS = ['csv', 'json', 'pdf'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+export const TICKET_STATUSES = ['open', 'pending', 'resolved', 'closed'] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+export const TICKET_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
+
+export interface ReportFilters {
+  from?: string;
+  to?: string;
+  companyIds?: number[];
+  statuses?: TicketStatus[];
+  priorities?: TicketPriority[];
+}
+
+export interface GenerateReportInput {
+  reportId: number;
+}
+
+export interface ReportProgress {
+  rowsWritten: number;
+  totalRows: number;
+}
+
+export interface GenerateReportResult {
+  reportId: number;
+  rowCount: number;
+  fileSize: number;
+  checksum: string;
+}
+
+// ---------- cleanup ----------
+export interface CleanupInput {
+  dryRun?: boolean;
+  /** who asked for a manual run; absent for scheduled runs */
+  requestedBy?: number;
+}
+
+export interface CleanupCounts {
+  activityLogs: number;
+  failedJobs: number;
+  reports: number;
+  reportFiles: number;
+  orphanFiles: number;
+}
+
+export interface CleanupResult {
+  dryRun: boolean;
+  cutoffs: { activityLogs: string; failedJobs: string; reports: string };
+  counts: CleanupCounts;
+}
+
+// ---------- notifications: recipients and failure types ----------
+/** Why a user receives a notification; decides the wording. Earlier entries win when a user qualifies twice. */
+export const RECIPIENT_REASONS = ['assignee', 'previous_assignee', 'requester', 'watcher', 'company_agent', 'admin'] as const;
+export type RecipientReason = (typeof RECIPIENT_REASONS)[number];
+
+export interface NotificationRecipient {
+  userId: number;
+  email: string;
+  reason: RecipientReason;
+}
+
+export interface ResolvedNotification {
+  ticketId: number;
+  companyId: number;
+  recipients: NotificationRecipient[];
+}
+
+export const NOTIFICATION_FAILURES = {
+  ticketNotFound: 'TicketNotFound',
+  actorNotFound: 'ActorNotFound',
+  commentNotFound: 'CommentNotFound',
+  eventIdConflict: 'EventIdConflict',
+  deliveryFailed: 'NotificationDeliveryFailed',
+  smtpPermanent: 'SmtpPermanentFailure',
+  smtpAuth: 'SmtpAuthFailure',
+  smtpTransient: 'SmtpTransientFailure',
+} as const;

@@ -1,0 +1,232 @@
+import {
+  Client,
+  Connection,
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  type ScheduleDescription,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type WorkflowExecutionDescription,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
+import { TypedSearchAttributes, type Duration } from '@temporalio/common';
+import { serviceUnavailable, notFound } from '../api/errors';
+import type { Logger } from '../logger';
+import {
+  CLEANUP_SCHEDULE_ID,
+  JOB_TYPES,
+  TASK_QUEUES,
+  WORKFLOW_TYPES,
+  workflowIds,
+  type CleanupInput,
+  type GenerateReportInput,
+  type TaskQueueName,
+  type TicketNotificationInput,
+} from './contract';
+import { jobSearchAttributes, type JobTags } from './search-attributes';
+
+const CALL_DEADLINE_MS = 5_000;
+
+export interface StartedJob {
+  workflowId: string;
+  runId: string;
+  /** false when the workflow already existed (the same event or report sent again) */
+  started: boolean;
+}
+
+export interface JobsGatewayOptions {
+  address: string;
+  namespace: string;
+  logger: Logger;
+}
+
+/** The only code that talks to the Temporal client: start, describe, cancel, list. */
+export class JobsGateway {
+  private constructor(
+    private readonly connection: Connection,
+    readonly client: Client,
+    private readonly logger: Logger,
+  ) {}
+
+  static create(options: JobsGatewayOptions): JobsGateway {
+    // lazy: the API starts and reports "not ready" while Temporal is down, instead of crashing
+    const connection = Connection.lazy({ address: options.address });
+    const client = new Client({ connection, namespace: options.namespace });
+    return new JobsGateway(connection, client, options.logger);
+  }
+
+  async isReachable(): Promise<boolean> {
+    try {
+      await this.withDeadline(() => this.client.workflowService.getSystemInfo({}));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  startTicketNotification(input: TicketNotificationInput, tags: { companyId: number; requestedBy: number }) {
+    return this.start({
+      workflowType: WORKFLOW_TYPES.ticketNotification,
+      workflowId: workflowIds.notification(input.ticketId, input.eventId),
+      taskQueue: TASK_QUEUES.notifications,
+      args: [input],
+      tags: { jobType: JOB_TYPES.notification, ticketId: input.ticketId, ...tags },
+    });
+  }
+
+  startReport(input: GenerateReportInput, tags: { companyId: number | null; requestedBy: number }) {
+    return this.start({
+      workflowType: WORKFLOW_TYPES.generateReport,
+      workflowId: workflowIds.report(input.reportId),
+      taskQueue: TASK_QUEUES.reports,
+      args: [input],
+      tags: { jobType: JOB_TYPES.report, ...tags },
+    });
+  }
+
+  startCleanup(input: CleanupInput, at: Date = new Date()) {
+    return this.start({
+      workflowType: WORKFLOW_TYPES.cleanupOldData,
+      workflowId: workflowIds.manualCleanup(at),
+      taskQueue: TASK_QUEUES.default,
+      args: [input],
+      tags: { jobType: JOB_TYPES.cleanup, requestedBy: input.requestedBy ?? null },
+    });
+  }
+
+  /** Starts a workflow under a fresh id (a retry of a failed job), never deduplicated against the old one. */
+  startRetry(options: {
+    workflowType: string;
+    workflowId: string;
+    taskQueue: TaskQueueName;
+    args: unknown[];
+    tags: JobTags;
+  }) {
+    return this.start(options);
+  }
+
+  async describe(workflowId: string): Promise<WorkflowExecutionDescription | undefined> {
+    try {
+      return await this.withDeadline(() => this.client.workflow.getHandle(workflowId).describe());
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw this.translate(err);
+    }
+  }
+
+  async result<T>(workflowId: string): Promise<T> {
+    return (await this.client.workflow.getHandle(workflowId).result()) as T;
+  }
+
+  async cancel(workflowId: string): Promise<void> {
+    try {
+      await this.withDeadline(() => this.client.workflow.getHandle(workflowId).cancel());
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound('Job');
+      throw this.translate(err);
+    }
+  }
+
+  async *list(query: string, limit: number): AsyncGenerator<WorkflowExecutionInfo> {
+    let count = 0;
+    for await (const execution of this.client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
+      yield execution;
+      if (++count >= limit) return;
+    }
+  }
+
+  /** Creates the nightly cleanup schedule, or brings an existing one in line with the config. */
+  async ensureCleanupSchedule(options: { cron: string; catchupWindow?: Duration }): Promise<'created' | 'updated'> {
+    const spec = { cronExpressions: [options.cron], timezone: 'UTC' };
+    const action = {
+      type: 'startWorkflow' as const,
+      workflowType: WORKFLOW_TYPES.cleanupOldData,
+      workflowId: CLEANUP_SCHEDULE_ID,
+      taskQueue: TASK_QUEUES.default,
+      args: [{ dryRun: false }],
+      typedSearchAttributes: new TypedSearchAttributes(jobSearchAttributes({ jobType: JOB_TYPES.cleanup })),
+    };
+    const policies = { overlap: 'SKIP' as const, catchupWindow: options.catchupWindow ?? ('1 hour' as Duration) };
+    try {
+      await this.withDeadline(() => this.client.schedule.create({ scheduleId: CLEANUP_SCHEDULE_ID, spec, action, policies }));
+      return 'created';
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw this.translate(err);
+    }
+    await this.withDeadline(() =>
+      this.client.schedule.getHandle(CLEANUP_SCHEDULE_ID).update((previous) => ({ ...previous, spec, action, policies })),
+    );
+    return 'updated';
+  }
+
+  async describeCleanupSchedule(): Promise<ScheduleDescription | undefined> {
+    try {
+      return await this.withDeadline(() => this.client.schedule.getHandle(CLEANUP_SCHEDULE_ID).describe());
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return undefined;
+      throw this.translate(err);
+    }
+  }
+
+  async controlCleanupSchedule(action: 'pause' | 'resume' | 'trigger', note: string): Promise<void> {
+    const handle = this.client.schedule.getHandle(CLEANUP_SCHEDULE_ID);
+    try {
+      await this.withDeadline(() =>
+        action === 'pause' ? handle.pause(note) : action === 'resume' ? handle.unpause(note) : handle.trigger(),
+      );
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw notFound('Schedule');
+      throw this.translate(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+
+  private async start(options: {
+    workflowType: string;
+    workflowId: string;
+    taskQueue: TaskQueueName;
+    args: unknown[];
+    tags: JobTags;
+  }): Promise<StartedJob> {
+    const { workflowId } = options;
+    try {
+      const handle = await this.withDeadline(() =>
+        this.client.workflow.start(options.workflowType, {
+          workflowId,
+          taskQueue: options.taskQueue,
+          args: options.args,
+          typedSearchAttributes: new TypedSearchAttributes(jobSearchAttributes(options.tags)),
+          // a second request for the same id joins the running workflow instead of starting another
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
+      );
+      this.logger.info({ workflowId, runId: handle.firstExecutionRunId, taskQueue: options.taskQueue }, 'job started');
+      return { workflowId, runId: handle.firstExecutionRunId, started: true };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        const existing = await this.describe(workflowId);
+        return { workflowId, runId: existing?.runId ?? '', started: false };
+      }
+      throw this.translate(err);
+    }
+  }
+
+  private withDeadline<T>(fn: () => Promise<T>): Promise<T> {
+    return this.connection.withDeadline(Date.now() + CALL_DEADLINE_MS, fn);
+  }
+
+  private translate(err: unknown): Error {
+    const e = err as { code?: number; name?: string; cause?: { code?: number } };
+    const grpcCode = e?.code ?? e?.cause?.code;
+    // 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED: the server is down or not answering
+    if (grpcCode === 14 || grpcCode === 4 || e?.name === 'TransportError' || e?.name === 'ConnectionError') {
+      this.logger.warn({ err }, 'Temporal is unreachable');
+      return serviceUnavailable('The job system is unavailable right now; nothing was started. Please try again shortly.');
+    }
+    return err as Error;
+  }
+}

@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES } from '../jobs/contract';
+import { CompanyIdKey, JobTypeKey, RequestedByKey, TicketIdKey } from '../jobs/search-attributes';
+import type { TemporalCli } from './cli-resolver';
+
+export interface DevServerOptions {
+  cli: TemporalCli;
+  port: number;
+  /** omit for a headless server */
+  uiPort?: number;
+  /** persist state to this SQLite file; omit for in-memory */
+  dbFile?: string;
+  namespaces?: string[];
+  logFile?: string;
+}
+
+export interface RunningDevServer {
+  address: string;
+  uiUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+const searchAttributeFlags = Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
+
+async function waitUntilServing(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with code ${child.exitCode}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.withDeadline(Date.now() + 2000, () => connection.workflowService.getSystemInfo({}));
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
+  throw new Error(`the Temporal dev server did not answer on ${address} within ${timeoutMs / 1000}s: ${String(lastError)}`);
+}
+
+function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Starts `temporal server start-dev` with our search attributes registered in every namespace. */
+export async function startDevServer(options: DevServerOptions): Promise<RunningDevServer> {
+  const address = `127.0.0.1:${options.port}`;
+  const uiUrl = options.uiPort ? `http://127.0.0.1:${options.uiPort}` : undefined;
+  if (options.cli.kind === 'sdk-download') return startWithSdkDownload(options, address, uiUrl);
+
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
+  args.push(...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']));
+  if (options.dbFile) {
+    fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  for (const namespace of options.namespaces ?? []) args.push('--namespace', namespace);
+  args.push(...searchAttributeFlags);
+
+  const logFd = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
+  const child = spawn(options.cli.path, args, { stdio: ['ignore', logFd, logFd] });
+  if (typeof logFd === 'number') fs.closeSync(logFd);
+  try {
+    await waitUntilServing(address, child, 60_000);
+  } catch (err) {
+    await stopChild(child, 2000);
+    throw err;
+  }
+  return { address, uiUrl, stop: () => stopChild(child) };
+}
+
+async function startWithSdkDownload(options: DevServerOptions, address: string, uiUrl: string | undefined): Promise<RunningDevServer> {
+  // only reached on machines where the SDK may download the CLI itself
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'cached-download' },
+      ip: '127.0.0.1',
+      port: options.port,
+      ui: Boolean(options.uiPort),
+      uiPort: options.uiPort,
+      dbFilename: options.dbFile,
+      extraArgs: (options.namespaces ?? []).flatMap((namespace) => ['--namespace', namespace]),
+      searchAttributes: [JobTypeKey, TicketIdKey, CompanyIdKey, RequestedByKey],
+    },
+  });
+  return { address, uiUrl, stop: () => env.teardown() };
+}

@@ -1,0 +1,156 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { ActivityDeps } from '../../activities';
+import { createApp } from '../../src/api/app';
+import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from '../../src/api/middleware/rate-limits';
+import { createAuthService, type AuthService } from '../../src/auth/auth-service';
+import { syncRolesAndPermissions } from '../../src/auth/permissions';
+import { loadConfig, type Config } from '../../src/config';
+import { createDb, ensureMysqlDatabase, migrateLatest, type Db } from '../../src/db/knex';
+import { createRepositories, type Repositories } from '../../src/db/repositories';
+import type { TaskQueueName } from '../../src/jobs/contract';
+import { JobsGateway } from '../../src/jobs/gateway';
+import { createLogger, type Logger } from '../../src/logger';
+import { buildActivityDeps } from '../../workers/activity-deps';
+import { createQueueWorker } from '../../workers/create-worker';
+import { readTestRunEnv, workerDatabaseUrl, workerNamespace, workerSqliteFile } from './test-env';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+/** The environment a test process (or a spawned worker process) runs with. */
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const run = readTestRunEnv();
+  const databaseUrl = workerDatabaseUrl(run);
+  const dataDir = fs.mkdtempSync(path.join(run.tmpDir, 'data-'));
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATA_DIR: dataDir,
+    TEMPORAL_ADDRESS: run.temporalAddress,
+    TEMPORAL_NAMESPACE: workerNamespace(),
+    WORKFLOW_BUNDLE_PATH: run.workflowBundlePath,
+    APP_URL: 'http://helpdesk.test',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { SQLITE_FILE: workerSqliteFile(run) }),
+    ...overrides,
+  };
+}
+
+/** Creates (when needed) and migrates this jest worker's database. Idempotent. */
+export async function prepareDatabase(config: Config): Promise<Db> {
+  if (config.database.client === 'mysql2') await ensureMysqlDatabase(config.database.url);
+  const db = createDb(config.database);
+  await migrateLatest(db);
+  await syncRolesAndPermissions(db);
+  return db;
+}
+
+export interface TestSystem {
+  env: Record<string, string>;
+  config: Config;
+  db: Db;
+  repos: Repositories;
+  auth: AuthService;
+  jobs: JobsGateway;
+  logger: Logger;
+  baseUrl: string;
+  workers: Worker[];
+  /** the activity dependencies the in-process workers run with */
+  activityDeps: ActivityDeps;
+  stopWorkers(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface TestSystemOptions {
+  /** task queues to run an in-process worker for (none by default) */
+  queues?: TaskQueueName[];
+  env?: Record<string, string>;
+  rateLimits?: Partial<RateLimitSettings>;
+  /** adjust the real activity dependencies (e.g. point the mailer at a test SMTP receiver) */
+  activityDeps?: (deps: ActivityDeps) => ActivityDeps;
+  /** start the HTTP API (default true) */
+  api?: boolean;
+}
+
+/** The real system in-process: database, Temporal client, API on port 0, and workers for the given queues. */
+export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
+  const env = testEnv(options.env);
+  const config = loadConfig(env);
+  const logger = createLogger(config.logLevel, { component: 'test' });
+  const db = await prepareDatabase(config);
+  const repos = createRepositories(db);
+  const auth = createAuthService(repos, { tokenTtlHours: config.api.tokenTtlHours });
+  const jobs = JobsGateway.create({ address: config.temporal.address as string, namespace: config.temporal.namespace, logger });
+
+  let server: Server | undefined;
+  let baseUrl = '';
+  if (options.api !== false) {
+    const app = createApp({ config, db, repos, auth, jobs, logger, rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits } });
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  const baseDeps = buildActivityDeps(config, logger);
+  const activityDeps = options.activityDeps ? options.activityDeps(baseDeps) : baseDeps;
+  const queues = options.queues ?? [];
+  const connection = queues.length > 0 ? await NativeConnection.connect({ address: config.temporal.address as string }) : undefined;
+  const workers: Worker[] = [];
+  const running: Array<Promise<void>> = [];
+  for (const queue of queues) {
+    const worker = await createQueueWorker({
+      connection: connection as NativeConnection,
+      namespace: config.temporal.namespace,
+      queue,
+      deps: activityDeps,
+      concurrency: config.workers.concurrency[queue],
+      workflows: { workflowBundle: { codePath: config.temporal.workflowBundlePath as string } },
+    });
+    workers.push(worker);
+    running.push(worker.run());
+  }
+
+  let workersStopped = false;
+  async function stopWorkers(): Promise<void> {
+    if (workersStopped) return;
+    workersStopped = true;
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+    await Promise.allSettled(running);
+  }
+
+  return {
+    env,
+    config,
+    db,
+    repos,
+    auth,
+    jobs,
+    logger,
+    baseUrl,
+    workers,
+    activityDeps,
+    stopWorkers,
+    async stop() {
+      await stopWorkers();
+      await connection?.close();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await jobs.close();
+      await activityDeps.db.destroy();
+      await db.destroy();
+    },
+  };
+}
+
+/** A worker as its own OS process (the production entry point), for kill -9 tests. */
+export function spawnWorkerProcess(queue: TaskQueueName, env: Record<string, string>): ChildProcess {
+  const entry = path.join(PROJECT_ROOT, 'workers', `${queue}.ts`);
+  return spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}

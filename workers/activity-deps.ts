@@ -1,0 +1,18 @@
+import type { ActivityDeps } from '../activities';
+import type { Config } from '../src/config';
+import { createDb } from '../src/db/knex';
+import { createRepositories } from '../src/db/repositories';
+import type { Logger } from '../src/logger';
+import { createMailer } from '../src/mail/create-mailer';
+import { createReportStorage } from '../src/reports/storage';
+
+/** The real dependencies activities run with: built once per worker process. */
+export function buildActivityDeps(config: Config, logger: Logger): ActivityDeps {
+  const db = createDb(config.database);
+  return { config, db, repos: createRepositories(db), logger, storage: createReportStorage(config.reports), mailer: createMailer(config.mail) };
+}
+
+export async function closeActivityDeps(deps: ActivityDeps): Promise<void> {
+  await deps.mailer.close();
+  await deps.db.destroy();
+}

@@ -1,0 +1,4 @@
+import { TASK_QUEUES } from '../src/jobs/contract';
+import { startWorkerProcess } from './run-queue-worker';
+
+startWorkerProcess(TASK_QUEUES.notifications);

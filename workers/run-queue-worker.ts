@@ -1,0 +1,44 @@
+import { NativeConnection } from '@temporalio/worker';
+import type { ActivityDeps } from '../activities';
+import { loadConfig, temporalAddress, type Config } from '../src/config';
+import type { TaskQueueName } from '../src/jobs/contract';
+import { createLogger } from '../src/logger';
+import { buildActivityDeps, closeActivityDeps } from './activity-deps';
+import { createQueueWorker, workflowSource } from './create-worker';
+
+export interface QueueWorkerHooks {
+  /** runs once the worker is connected, before it polls (e.g. ensure the cleanup schedule) */
+  beforeRun?: (context: { config: Config; deps: ActivityDeps; connection: NativeConnection }) => Promise<void>;
+}
+
+/** The body of every worker entry point: one process, one task queue. */
+export async function runQueueWorker(queue: TaskQueueName, hooks: QueueWorkerHooks = {}): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, { component: 'worker', taskQueue: queue });
+  const deps = buildActivityDeps(config, logger);
+  const connection = await NativeConnection.connect({ address: temporalAddress(config) });
+  try {
+    await hooks.beforeRun?.({ config, deps, connection });
+    const worker = await createQueueWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      queue,
+      deps,
+      concurrency: config.workers.concurrency[queue],
+      workflows: workflowSource(config.temporal.workflowBundlePath),
+    });
+    logger.info({ concurrency: config.workers.concurrency[queue] }, 'worker polling');
+    await worker.run();
+    logger.info('worker stopped');
+  } finally {
+    await connection.close();
+    await closeActivityDeps(deps);
+  }
+}
+
+export function startWorkerProcess(queue: TaskQueueName, hooks?: QueueWorkerHooks): void {
+  runQueueWorker(queue, hooks).catch((err: unknown) => {
+    console.error(`worker ${queue} failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}

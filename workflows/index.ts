@@ -1,0 +1,4 @@
+// the workflow bundle entry: every workflow the workers run
+export { cleanupOldDataWorkflow } from './cleanup-old-data';
+export { generateReportWorkflow } from './generate-report';
+export { ticketNotificationWorkflow } from './ticket-notification';
