@@ -1,0 +1,41 @@
+import type { Server } from 'node:http';
+import { createAuthService } from '../auth/auth-service';
+import { loadConfig, temporalAddress } from '../config';
+import { createDb } from '../db/knex';
+import { createRepositories } from '../db/repositories';
+import { JobsGateway } from '../jobs/gateway';
+import { createLogger } from '../logger';
+import { createApp } from './app';
+import { DEFAULT_RATE_LIMITS } from './middleware/rate-limits';
+
+/** The API process: `node dist/src/api/server.js` in production, spawned by `npm start` in development. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, { component: 'api' });
+  const db = createDb(config.database);
+  const repos = createRepositories(db);
+  const jobs = JobsGateway.create({ address: temporalAddress(config), namespace: config.temporal.namespace, logger });
+  const auth = createAuthService(repos, { tokenTtlHours: config.api.tokenTtlHours });
+  const app = createApp({ config, db, repos, auth, jobs, logger, rateLimits: DEFAULT_RATE_LIMITS });
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.api.port, config.api.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  logger.info({ url: `http://${config.api.host}:${config.api.port}` }, 'API listening');
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'API shutting down');
+    server.close(() => {
+      void Promise.allSettled([jobs.close(), db.destroy()]).then(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`api failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,134 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { syncRolesAndPermissions } from '../auth/permissions';
+import { loadConfig, temporalAddress, type Config } from '../config';
+import { createDb, ensureMysqlDatabase, migrateLatest } from '../db/knex';
+import { DEMO_LOGINS, DEMO_PASSWORD, isDatabaseEmpty, seedDemoData } from '../db/seed-demo';
+import { ALL_TASK_QUEUES } from '../jobs/contract';
+import { PROJECT_ROOT, resolveTemporalCli } from '../temporal/cli-resolver';
+import { startDevServer, type RunningDevServer } from '../temporal/dev-server';
+import { ChildProcessSupervisor } from './child-process-supervisor';
+
+const say = (line: string) => console.log(`[start] ${line}`);
+
+function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+async function prepareDatabase(config: Config): Promise<void> {
+  if (config.database.client === 'mysql2') await ensureMysqlDatabase(config.database.url);
+  const db = createDb(config.database);
+  try {
+    await migrateLatest(db);
+    await syncRolesAndPermissions(db);
+    if (await isDatabaseEmpty(db)) {
+      say('empty database: seeding demo data');
+      await seedDemoData(db);
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function waitForApi(url: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/ready`)).ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return false;
+}
+
+function printWelcome(config: Config, apiUrl: string): void {
+  const lines = [
+    '',
+    'Help desk jobs are running.',
+    `  API          ${apiUrl}`,
+    `  Temporal UI  ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows`,
+    `  Database     ${config.database.client === 'mysql2' ? 'MySQL (DATABASE_URL)' : config.database.filename}`,
+    `  E-mail       ${config.mail.smtpUrl ? 'SMTP (SMTP_URL)' : `outbox folder ${config.mail.outboxDir}`}`,
+    '',
+    `Demo logins (password "${DEMO_PASSWORD}"):`,
+    ...DEMO_LOGINS.map((login) => `  ${login.email.padEnd(24)} ${login.role}`),
+    '',
+    'Start a workflow (then look for it in the Temporal UI):',
+    `  TOKEN=$(curl -s ${apiUrl}/api/auth/login -H 'content-type: application/json' \\`,
+    `    -d '{"email":"admin@helpdesk.test","password":"${DEMO_PASSWORD}"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).token')`,
+    `  curl -s ${apiUrl}/api/admin/cleanup/runs -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"dryRun":true}'`,
+    '',
+    'Ctrl-C stops everything.',
+  ];
+  console.log(lines.join('\n'));
+}
+
+/** `npm start`: dev server (unless TEMPORAL_ADDRESS is set), database, one worker per queue, the API. */
+let devServer: RunningDevServer | undefined;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  fs.mkdirSync(config.dataDir, { recursive: true });
+
+  const supervisor = new ChildProcessSupervisor(
+    { ...process.env, TEMPORAL_ADDRESS: temporalAddress(config) },
+    say,
+  );
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    say(`${signal}: stopping workers and API`);
+    await supervisor.stopAll();
+    if (devServer) {
+      say('stopping the Temporal dev server');
+      await devServer.stop();
+    }
+    say('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  if (!config.temporal.address) {
+    for (const port of [config.temporal.devPort, config.temporal.uiPort]) {
+      if (!(await portIsFree(port))) throw new Error(`port ${port} is in use: stop what holds it, or set TEMPORAL_DEV_PORT / TEMPORAL_UI_PORT`);
+    }
+    const cli = resolveTemporalCli({ cliPath: config.temporal.cliPath, log: say });
+    say(`starting the Temporal dev server (${cli.kind === 'path' ? cli.path : 'SDK download'})`);
+    devServer = await startDevServer({
+      cli,
+      port: config.temporal.devPort,
+      uiPort: config.temporal.uiPort,
+      dbFile: path.join(config.dataDir, 'temporal.sqlite'),
+      namespaces: config.temporal.namespace === 'default' ? [] : [config.temporal.namespace],
+      logFile: path.join(config.dataDir, 'temporal.log'),
+    });
+  }
+  if (shuttingDown) return;
+
+  say('migrating the database');
+  await prepareDatabase(config);
+
+  supervisor.start([
+    ...ALL_TASK_QUEUES.map((queue) => ({ name: `worker:${queue}`, entry: path.join(PROJECT_ROOT, 'workers', `${queue}.ts`) })),
+    { name: 'api', entry: path.join(PROJECT_ROOT, 'src', 'api', 'server.ts') },
+  ]);
+
+  const apiUrl = `http://${config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${config.api.port}`;
+  if (await waitForApi(apiUrl, 90_000)) printWelcome(config, apiUrl);
+  else say(`the API did not become ready at ${apiUrl}/ready within 90 s; see the logs above`);
+}
+
+main().catch(async (err: unknown) => {
+  console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+  await devServer?.stop();
+  process.exit(1);
+});
