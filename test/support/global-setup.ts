@@ -8,7 +8,6 @@ import { freePort } from './ports';
 import { MAX_JEST_WORKERS, writeTestRunEnv } from './test-env';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __helpdeskDevServer: RunningDevServer | undefined;
 }
 

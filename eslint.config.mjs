@@ -1,0 +1,32 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const forbiddenInWorkflows = [
+  { group: ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'net', 'http', 'https', 'stream', 'util'], message: 'Workflows are deterministic: no Node built-ins.' },
+  { group: ['knex', 'mysql2', 'better-sqlite3', 'nodemailer', 'pdfkit', 'csv-stringify', 'mjml'], message: 'Workflows never touch I/O libraries; call an activity.' },
+  { group: ['**/src/config', '**/src/db/**', '**/src/mail/**', '**/src/reports/**'], message: 'Workflows import only the shared contract.' },
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.tools/**', '.data/**', 'coverage/**', '*.config.js', '*.config.mjs', 'src/api/public/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: forbiddenInWorkflows }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [{ name: '../activities', message: 'Import activity types only: import type { Activities } from "../activities".', allowTypeImports: true }] },
+      ],
+    },
+  },
+);

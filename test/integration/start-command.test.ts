@@ -1,0 +1,114 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { freePort } from '../support/ports';
+import { readTestRunEnv } from '../support/test-env';
+import { waitFor } from '../support/wait';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const START = path.join(ROOT, 'src', 'cli', 'start.ts');
+
+function descendants(pid: number): number[] {
+  const out = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.trim();
+  const children = out ? out.split('\n').map(Number) : [];
+  return children.flatMap((child) => [child, ...descendants(child)]);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the start command', () => {
+  it('with DATABASE_URL=nonsense stops at once with one line naming the variable', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', START], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: 'nonsense' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error: Invalid configuration: DATABASE_URL /);
+    expect(result.stdout).toBe('');
+  });
+
+  it('with an invalid port stops with one line naming PORT', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', START], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: 'eighty' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: Invalid configuration: PORT /)]);
+  });
+
+  it('brings up the dev server, workers and API; a documented request shows in Temporal with its tags; Ctrl-C leaves no process behind', async () => {
+    const run = readTestRunEnv();
+    const dataDir = fs.mkdtempSync(path.join(run.tmpDir, 'start-'));
+    const [apiPort, devPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: String(apiPort),
+      TEMPORAL_DEV_PORT: String(devPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      LOG_LEVEL: 'warn',
+      WORKFLOW_BUNDLE_PATH: run.workflowBundlePath,
+    };
+    delete env.DATABASE_URL;
+    delete env.TEMPORAL_ADDRESS;
+    const child = spawn(process.execPath, ['--import', 'tsx', START], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+    try {
+      await waitFor(async () => output.includes('Help desk jobs are running.'), { timeoutMs: 120_000, what: `npm start to be ready:\n${output}` });
+      expect(output).toContain('admin@helpdesk.test');
+      expect(output).toContain(`http://127.0.0.1:${uiPort}`);
+
+      // the documented request, as printed
+      const api = `http://127.0.0.1:${apiPort}`;
+      const login = await fetch(`${api}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'admin@helpdesk.test', password: 'password' }),
+      }).then((r) => r.json());
+      const started = await fetch(`${api}/api/admin/cleanup/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${login.token}` },
+        body: JSON.stringify({ dryRun: true }),
+      });
+      expect(started.status).toBe(202);
+      const { workflowId } = await started.json();
+
+      const connection = await Connection.connect({ address: `127.0.0.1:${devPort}` });
+      try {
+        const handle = new Client({ connection }).workflow.getHandle(workflowId);
+        await handle.result();
+        const description = await handle.describe();
+        expect(description.searchAttributes).toMatchObject({ JobType: ['cleanup'], RequestedBy: [login.user.id] });
+      } finally {
+        await connection.close();
+      }
+      expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
+    } finally {
+      const tree = descendants(child.pid as number);
+      expect(tree.length).toBeGreaterThanOrEqual(5); // dev server, three workers, API
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      await waitFor(async () => tree.every((pid) => !alive(pid)), { timeoutMs: 20_000, what: 'every child to exit' });
+    }
+    // the dev server persisted its state under DATA_DIR
+    expect(fs.existsSync(path.join(dataDir, 'temporal.sqlite'))).toBe(true);
+  }, 180_000);
+});

@@ -1,0 +1,51 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('configuration', () => {
+  it('runs on embedded defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.database.client).toBe('better-sqlite3');
+    expect(config.temporal.address).toBeUndefined();
+    expect(config.temporal.uiUrl).toBe('http://127.0.0.1:8233');
+    expect(config.mail.smtpUrl).toBeUndefined();
+    expect(config.workers.concurrency).toEqual({ default: 3, notifications: 3, reports: 3 });
+    expect(config.retention).toEqual({ activityLogDays: 90, failedJobDays: 30, reportDays: 7 });
+    expect(config.cleanup).toEqual({ cron: '0 3 * * *', batchSize: 5000 });
+    expect(config.reports.pdfMaxRows).toBe(50_000);
+  });
+
+  it('uses MySQL when DATABASE_URL is a mysql URL', () => {
+    const config = loadConfig({ DATABASE_URL: 'mysql://root@127.0.0.1:3306/helpdesk' });
+    expect(config.database).toEqual({ client: 'mysql2', url: 'mysql://root@127.0.0.1:3306/helpdesk' });
+  });
+
+  it.each([
+    ['DATABASE_URL', 'nonsense'],
+    ['PORT', 'eighty'],
+    ['SMTP_URL', 'http://mail'],
+    ['RETENTION_ACTIVITY_LOG_DAYS', '0'],
+    ['RETENTION_FAILED_JOB_DAYS', '-3'],
+    ['RETENTION_REPORT_DAYS', 'a week'],
+    ['WORKER_CONCURRENCY_REPORTS', '0'],
+    ['CLEANUP_CRON', 'every night'],
+    ['LOG_LEVEL', 'loud'],
+  ])('rejects %s=%s with an error naming the variable', (variable, value) => {
+    expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+
+  it('never echoes a rejected DATABASE_URL or SMTP_URL, which may hold a password', () => {
+    for (const [variable, value] of [
+      ['SMTP_URL', 'ftp://user:secret@mail'],
+      ['DATABASE_URL', 'postgres://user:secret@db/x'],
+    ]) {
+      let message = '';
+      try {
+        loadConfig({ [variable]: value });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(new RegExp(`^Invalid configuration: ${variable} `));
+      expect(message).not.toContain('secret');
+    }
+  });
+});
