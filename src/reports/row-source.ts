@@ -21,7 +21,8 @@ export async function openReportSnapshot(db: Db, filters: ReportFilters): Promis
 }
 
 async function openMysqlSnapshot(db: Db, filters: ReportFilters): Promise<ReportSnapshot> {
-  const trx = await db.transaction({ isolationLevel: 'repeatable read', readOnly: true } as Knex.TransactionConfig);
+  // InnoDB's repeatable read: every read in this transaction sees the snapshot taken by the first one
+  const trx = await db.transaction({ isolationLevel: 'repeatable read' });
   await trx.raw('select 1');
   return {
     async count() {
