@@ -1,0 +1,200 @@
+import fs from 'node:fs';
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import { seedBulkTickets } from '../../src/db/seed-bulk';
+import { createWorld, type World } from '../support/fixtures';
+import { httpClient } from '../support/http';
+import { startTestSystem, type TestSystem } from '../support/system';
+import { waitFor } from '../support/wait';
+import { download, waitForReport } from './reports-helpers';
+
+// the export is throttled so a report is still running while the tests look at it
+const ROWS_PER_SECOND = 1500;
+const BIG_COMPANY_TICKETS = 6000;
+
+let sys: TestSystem;
+let world: World;
+
+beforeAll(async () => {
+  sys = await startTestSystem({
+    queues: ['reports'],
+    env: { REPORT_EXPORT_MAX_ROWS_PER_SECOND: String(ROWS_PER_SECOND), REPORTS_MAX_RUNNING_PER_USER: '2', REPORT_PDF_MAX_ROWS: '1000' },
+  });
+  world = await createWorld(sys.repos, sys.auth);
+  await seedBulkTickets(sys.db, {
+    count: BIG_COMPANY_TICKETS,
+    companyIds: [world.companyA.id],
+    userIds: [world.agent.id, world.clientA.id],
+    seed: 11,
+  });
+  await seedBulkTickets(sys.db, { count: 50, companyIds: [world.companyB.id], userIds: [world.clientB.id], seed: 12 });
+}, 120_000);
+
+afterAll(async () => {
+  await sys?.stop();
+});
+
+const api = (token: string) => httpClient(sys.baseUrl, token);
+const reportsOf = async (userId: number) => (await sys.repos.reports.listRecent({ userId, limit: 100 })).length;
+const filesOf = (id: number) => {
+  try {
+    return fs.readdirSync(sys.config.reports.dir).filter((name) => name.includes(`report-${id}.`));
+  } catch {
+    return [];
+  }
+};
+
+describe('POST /api/reports validation', () => {
+  it.each([
+    ['an empty body', {}, 'format'],
+    ['an unknown format', { format: 'xlsx' }, 'format'],
+    ['from after to', { format: 'csv', filters: { from: '2024-03-01', to: '2024-02-01' } }, 'filters.to'],
+    ['a non-date', { format: 'csv', filters: { from: 'last tuesday' } }, 'filters.from'],
+    ['an impossible date', { format: 'csv', filters: { to: '2024-02-30' } }, 'filters.to'],
+    ['an unknown status', { format: 'csv', filters: { statuses: ['open', 'lost'] } }, 'filters.statuses.1'],
+    ['an unknown priority', { format: 'json', filters: { priorities: ['meh'] } }, 'filters.priorities.0'],
+    ['a non-integer company id', { format: 'json', filters: { companyIds: ['1'] } }, 'filters.companyIds.0'],
+    ['an unknown filter', { format: 'json', filters: { assignee: 3 } }, 'filters'],
+  ])('rejects %s with 400 naming the field, and starts nothing', async (_name, body, field) => {
+    const before = await reportsOf(world.agent.id);
+    const res = await api(world.tokens.agent).post('/api/reports', body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
+    expect(await reportsOf(world.agent.id)).toBe(before);
+  });
+
+  it('rejects a body that is not JSON', async () => {
+    const res = await api(world.tokens.agent).post('/api/reports', '{"format":');
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('report scope and access', () => {
+  it("refuses a client asking for another company's tickets with 403", async () => {
+    const before = await reportsOf(world.clientA.id);
+    const res = await api(world.tokens.clientA).post('/api/reports', {
+      format: 'csv',
+      filters: { companyIds: [world.companyA.id, world.companyB.id] },
+    });
+    expect(res.status).toBe(403);
+    expect(await reportsOf(world.clientA.id)).toBe(before);
+  });
+
+  it("answers 404 for another user's report on GET, download and DELETE, and for ids that are not ids", async () => {
+    const created = await api(world.tokens.clientB).post('/api/reports', { format: 'json', filters: {} });
+    expect(created.status).toBe(202);
+    const id = created.body.id;
+    await waitForReport(api(world.tokens.clientB), id, ['ready']);
+    const other = api(world.tokens.clientA);
+    expect((await other.get(`/api/reports/${id}`)).status).toBe(404);
+    expect((await download(sys.baseUrl, world.tokens.clientA, id)).status).toBe(404);
+    expect((await other.delete(`/api/reports/${id}`)).status).toBe(404);
+    expect((await api(world.tokens.clientB).get(`/api/reports/${id}`)).status).toBe(200);
+    // an admin with view_all_reports may look
+    expect((await api(world.tokens.admin).get(`/api/reports/${id}`)).status).toBe(200);
+    const listed = await api(world.tokens.admin).get('/api/reports?all=1');
+    expect(listed.body.reports.map((r: { id: number }) => r.id)).toContain(id);
+    expect((await other.get('/api/reports')).body.reports.map((r: { id: number }) => r.id)).not.toContain(id);
+
+    for (const bad of ['..%2fx', '%2e%2e%2f', '%2e%2e', 'abc', '0', '-1', '1.5', '99999999999', `${id}%00`]) {
+      expect((await other.get(`/api/reports/${bad}`)).status).toBe(404);
+      expect((await other.get(`/api/reports/${bad}/download`)).status).toBe(404);
+      expect((await other.delete(`/api/reports/${bad}`)).status).toBe(404);
+    }
+    const raw = await fetch(`${sys.baseUrl}/api/reports/../x`, { headers: { authorization: `Bearer ${world.tokens.clientB}` } });
+    expect(raw.status).toBe(404);
+  });
+
+  it('refuses a PDF beyond the row cap at request time, suggesting CSV', async () => {
+    const res = await api(world.tokens.agent).post('/api/reports', { format: 'pdf', filters: { companyIds: [world.companyA.id] } });
+    expect(res.status).toBe(422);
+    expect(res.body.error.message).toMatch(/CSV/);
+  });
+});
+
+describe('a running report', () => {
+  it('reports growing progress that reaches 100 %, and 409 on download until ready', async () => {
+    const client = api(world.tokens.agent);
+    const created = await client.post('/api/reports', { format: 'csv', filters: { companyIds: [world.companyA.id] } });
+    expect(created.status).toBe(202);
+    const id = created.body.id;
+    const percents: number[] = [];
+    let sawConflict = false;
+    for (;;) {
+      const res = await client.get(`/api/reports/${id}`);
+      percents.push(res.body.progress.percent);
+      if (res.body.status === 'ready') break;
+      expect(['queued', 'running']).toContain(res.body.status);
+      if (!sawConflict && res.body.status === 'running') {
+        const early = await download(sys.baseUrl, world.tokens.agent, id);
+        expect(early.status).toBe(409);
+        sawConflict = true;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(sawConflict).toBe(true);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(percents.at(-1)).toBe(100);
+    expect(percents.some((p) => p > 0 && p < 100)).toBe(true);
+    const ready = await client.get(`/api/reports/${id}`);
+    expect(ready.body).toMatchObject({
+      status: 'ready',
+      rowCount: BIG_COMPANY_TICKETS,
+      progress: { rowsWritten: BIG_COMPANY_TICKETS, totalRows: BIG_COMPANY_TICKETS, percent: 100 },
+      downloadUrl: `/api/reports/${id}/download`,
+    });
+    expect(new Date(ready.body.expiresAt).getTime() - new Date(ready.body.completedAt).getTime()).toBeCloseTo(7 * 86_400_000, -4);
+  }, 60_000);
+
+  it('limits running reports per user with 429', async () => {
+    const client = api(world.tokens.agent);
+    const body = { format: 'json', filters: { companyIds: [world.companyA.id] } };
+    const first = await client.post('/api/reports', body);
+    const second = await client.post('/api/reports', body);
+    expect([first.status, second.status]).toEqual([202, 202]);
+    const third = await client.post('/api/reports', body);
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toBeTruthy();
+    for (const id of [first.body.id, second.body.id]) expect((await client.delete(`/api/reports/${id}`)).status).toBe(204);
+    const fourth = await client.post('/api/reports', body);
+    expect(fourth.status).toBe(202);
+    expect((await client.delete(`/api/reports/${fourth.body.id}`)).status).toBe(204);
+  }, 60_000);
+
+  it('DELETE during the export ends the workflow Cancelled and leaves no file and no row', async () => {
+    const client = api(world.tokens.agent);
+    const created = await client.post('/api/reports', { format: 'json', filters: { companyIds: [world.companyA.id] } });
+    const id = created.body.id;
+    await waitFor(async () => {
+      const res = await client.get(`/api/reports/${id}`);
+      return res.body.progress.rowsWritten > 0;
+    }, { what: 'the export to start writing' });
+    expect(filesOf(id).some((name) => name.endsWith('.partial'))).toBe(true);
+
+    expect((await client.delete(`/api/reports/${id}`)).status).toBe(204);
+
+    const outcome = await sys.jobs.client.workflow.getHandle(`report-${id}`).result().catch((err: unknown) => err);
+    expect(outcome).toBeInstanceOf(WorkflowFailedError);
+    expect((outcome as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect((await sys.jobs.describe(`report-${id}`))?.status.name).toBe('CANCELLED');
+    expect(filesOf(id)).toEqual([]);
+    expect(await sys.repos.reports.findById(id)).toBeUndefined();
+    expect((await client.get(`/api/reports/${id}`)).status).toBe(404);
+    const log = await sys.repos.activityLogs.list({ action: 'report.cancelled', userId: world.agent.id, limit: 10 });
+    expect(log.map((entry) => entry.subjectId)).toContain(String(id));
+    // nothing reappears once the cancelled export has wound down
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(filesOf(id)).toEqual([]);
+  }, 60_000);
+
+  it('DELETE of a ready report removes its file and row', async () => {
+    const client = api(world.tokens.clientB);
+    const created = await client.post('/api/reports', { format: 'csv', filters: {} });
+    await waitForReport(client, created.body.id, ['ready']);
+    expect(filesOf(created.body.id)).toEqual([`report-${created.body.id}.csv`]);
+    expect((await client.delete(`/api/reports/${created.body.id}`)).status).toBe(204);
+    expect(filesOf(created.body.id)).toEqual([]);
+    expect((await download(sys.baseUrl, world.tokens.clientB, created.body.id)).status).toBe(404);
+  });
+});
