@@ -29,12 +29,17 @@ export function createCsvWriter(out: Writable): ReportWriter {
     record_delimiter: '\r\n',
     quoted_match: /^'[=+\-@\t\r]/,
   });
+  let failure: unknown;
   const done = pipeline(stringifier, out);
-  // the pipeline rejects on its own; keep the rejection for finish() instead of crashing the process
-  done.catch(() => undefined);
+  // keep the rejection for write()/finish() instead of crashing the process; racing each write
+  // against `done` would pile one pending reaction per row onto it
+  done.catch((err: unknown) => {
+    failure = err;
+  });
   return {
     async write(row) {
-      await Promise.race([writeChunk(stringifier, csvCells(row)), done]);
+      if (failure) throw failure;
+      await writeChunk(stringifier, csvCells(row));
     },
     async finish() {
       stringifier.end();
