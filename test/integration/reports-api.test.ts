@@ -1,6 +1,11 @@
 import fs from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { WorkflowFailedError } from '@temporalio/client';
-import { CancelledFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { createApp } from '../../src/api/app';
+import { DEFAULT_RATE_LIMITS } from '../../src/api/middleware/rate-limits';
+import { JobsGateway } from '../../src/jobs/gateway';
 import { seedBulkTickets } from '../../src/db/seed-bulk';
 import { createWorld, type World } from '../support/fixtures';
 import { httpClient } from '../support/http';
@@ -197,4 +202,44 @@ describe('a running report', () => {
     expect(filesOf(created.body.id)).toEqual([]);
     expect((await download(sys.baseUrl, world.tokens.clientB, created.body.id)).status).toBe(404);
   });
+});
+
+describe('failures', () => {
+  it('a report that cannot be produced ends the workflow Failed, marks the report failed and writes a failed_jobs row', async () => {
+    // bypasses the request-time check, as if the data had grown past the PDF cap after the request
+    const report = await sys.repos.reports.create({ userId: world.agent.id, companyId: null, format: 'pdf', filters: { companyIds: [world.companyA.id] } });
+    const started = await sys.jobs.startReport({ reportId: report.id }, { companyId: null, requestedBy: world.agent.id });
+    await sys.repos.reports.setWorkflowId(report.id, started.workflowId);
+    const outcome = await sys.jobs.client.workflow.getHandle(started.workflowId).result().catch((err: unknown) => err);
+    expect(outcome).toBeInstanceOf(WorkflowFailedError);
+    const activityFailure = (outcome as WorkflowFailedError).cause;
+    expect(activityFailure).toBeInstanceOf(ActivityFailure);
+    expect((activityFailure as ActivityFailure).cause).toBeInstanceOf(ApplicationFailure);
+    expect(((activityFailure as ActivityFailure).cause as ApplicationFailure).type).toBe('ReportTooLarge');
+
+    const failed = await api(world.tokens.agent).get(`/api/reports/${report.id}`);
+    expect(failed.body).toMatchObject({ status: 'failed', downloadUrl: null });
+    expect(failed.body.error).toMatch(/CSV/);
+    const [dead] = await sys.repos.failedJobs.listByWorkflowId(started.workflowId);
+    expect(dead).toMatchObject({ jobType: 'report', taskQueue: 'reports', errorType: 'ReportTooLarge', payload: { reportId: report.id } });
+    expect(filesOf(report.id)).toEqual([]);
+  });
+
+  it('when Temporal is unreachable the request fails with 503 and leaves no report row', async () => {
+    const deadJobs = JobsGateway.create({ address: '127.0.0.1:1', namespace: sys.config.temporal.namespace, logger: sys.logger });
+    const app = createApp({ config: sys.config, db: sys.db, repos: sys.repos, auth: sys.auth, jobs: deadJobs, logger: sys.logger, rateLimits: DEFAULT_RATE_LIMITS });
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    try {
+      const before = await reportsOf(world.clientB.id);
+      const client = httpClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, world.tokens.clientB);
+      const res = await client.post('/api/reports', { format: 'csv', filters: {} });
+      expect(res.status).toBe(503);
+      expect(await reportsOf(world.clientB.id)).toBe(before);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await deadJobs.close().catch(() => undefined);
+    }
+  }, 30_000);
 });
