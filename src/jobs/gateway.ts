@@ -172,7 +172,8 @@ export class JobsGateway {
     const handle = this.client.schedule.getHandle(CLEANUP_SCHEDULE_ID);
     try {
       await this.withDeadline(() =>
-        action === 'pause' ? handle.pause(note) : action === 'resume' ? handle.unpause(note) : handle.trigger(),
+                // a manual trigger obeys the same overlap rule as the schedule: skipped while a run is in progress
+        action === 'pause' ? handle.pause(note) : action === 'resume' ? handle.unpause(note) : handle.trigger('SKIP'),
       );
     } catch (err) {
       if (err instanceof ScheduleNotFoundError) throw notFound('Schedule');

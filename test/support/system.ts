@@ -95,7 +95,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
-  const baseDeps = buildActivityDeps(config, logger);
+  const baseDeps = buildActivityDeps(config, logger, db);
   const activityDeps = options.activityDeps ? options.activityDeps(baseDeps) : baseDeps;
   const queues = options.queues ?? [];
   const connection = queues.length > 0 ? await NativeConnection.connect({ address: config.temporal.address as string }) : undefined;
@@ -139,7 +139,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       await connection?.close();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       await jobs.close();
-      await activityDeps.db.destroy();
+      await activityDeps.mailer.close();
+      if (activityDeps.db !== db) await activityDeps.db.destroy();
       await db.destroy();
     },
   };
