@@ -4,6 +4,7 @@
  *
  *   npm run bench:reports                      # 1 000 000 tickets in mysql://root@127.0.0.1:3306/helpdesk_bench
  *   BENCH_DATABASE_URL=mysql://... BENCH_TICKETS=200000 npm run bench:reports
+ *   BENCH_SQLITE_FILE=.data/bench.sqlite npm run bench:reports   # the SQLite path (better-sqlite3 iterate())
  *
  * The database is seeded once (reused on later runs) and is dedicated to the benchmark.
  * Each format is measured in a fresh child process, so one export's memory never hides another's.
@@ -27,10 +28,18 @@ const LIMIT_MB = 128;
 const STEP_LIMIT_S = 300;
 
 async function main(): Promise<void> {
-  const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/helpdesk_bench';
+  const sqliteFile = process.env.BENCH_SQLITE_FILE;
+  const databaseUrl = sqliteFile ? '' : (process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/helpdesk_bench');
   const tickets = Number(process.env.BENCH_TICKETS ?? 1_000_000);
   const reportsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reports-bench-'));
-  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, REPORTS_DIR: reportsDir, LOG_LEVEL: 'warn' });
+  const config = loadConfig({
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    SQLITE_FILE: sqliteFile,
+    REPORTS_DIR: reportsDir,
+    LOG_LEVEL: 'warn',
+    REPORT_EXPORT_MAX_ROWS_PER_SECOND: '0',
+  });
   const logger = createLogger(config.logLevel, { component: 'bench' });
   if (config.database.client === 'mysql2') await ensureMysqlDatabase(config.database.url);
   // the same dependencies a reports worker builds: database, repositories, storage in REPORTS_DIR
@@ -75,7 +84,7 @@ async function main(): Promise<void> {
       let failed = false;
       for (const format of ['csv', 'json']) {
         const child = spawnSync(process.execPath, [...process.execArgv, __filename], {
-          env: { ...process.env, BENCH_FORMAT: format, BENCH_DATABASE_URL: databaseUrl, BENCH_TICKETS: String(tickets) },
+          env: { ...process.env, BENCH_FORMAT: format, BENCH_TICKETS: String(tickets) },
           stdio: 'inherit',
         });
         failed ||= child.status !== 0;
@@ -98,8 +107,13 @@ async function main(): Promise<void> {
       (global as { gc?: () => void }).gc?.();
       const baseline = process.memoryUsage().rss;
       let peak = baseline;
+      let atPeak = process.memoryUsage();
       const sampler = setInterval(() => {
-        peak = Math.max(peak, process.memoryUsage().rss);
+        const usage = process.memoryUsage();
+        if (usage.rss > peak) {
+          peak = usage.rss;
+          atPeak = usage;
+        }
       }, 25);
       const started = Date.now();
       const exported = (await env.run(activities.exportReport, { reportId: report.id })) as ExportedReport;
@@ -115,6 +129,7 @@ async function main(): Promise<void> {
         `${format.toUpperCase().padEnd(4)} rows=${exported.rowCount} size=${(exported.fileSize / MB).toFixed(1)} MB ` +
           `elapsed=${elapsed.toFixed(1)} s (${Math.round(exported.rowCount / elapsed)} rows/s) ` +
           `rss baseline=${(baseline / MB).toFixed(0)} MB peak=${(peak / MB).toFixed(0)} MB growth=${growth.toFixed(1)} MB ` +
+          `(heap ${(atPeak.heapTotal / MB).toFixed(0)} MB, external ${(atPeak.external / MB).toFixed(0)} MB) ` +
           `heartbeats=${heartbeats} ${ok ? 'OK' : 'OVER LIMIT'}`,
       );
       console.log(results.at(-1));

@@ -80,7 +80,7 @@ async function openSqliteSnapshot(db: Db, filters: ReportFilters): Promise<Repor
       for (const raw of reader.prepare(sql).iterate(...bindings)) {
         yield toReportRow(raw as Record<string, unknown>);
         // iterate() is synchronous: give timers (heartbeats) and I/O a turn now and then
-        if (++sinceYield >= 1000) {
+        if (++sinceYield >= 200) {
           sinceYield = 0;
           await new Promise((resolve) => setImmediate(resolve));
         }
