@@ -82,14 +82,14 @@ describe('the start command', () => {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email: 'admin@helpdesk.test', password: 'password' }),
-      }).then((r) => r.json());
+      }).then((r) => r.json() as Promise<{ token: string; user: { id: number } }>);
       const started = await fetch(`${api}/api/admin/cleanup/runs`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${login.token}` },
         body: JSON.stringify({ dryRun: true }),
       });
       expect(started.status).toBe(202);
-      const { workflowId } = await started.json();
+      const { workflowId } = (await started.json()) as { workflowId: string };
 
       const connection = await Connection.connect({ address: `127.0.0.1:${devPort}` });
       try {

@@ -1,0 +1,100 @@
+/**
+ * Cleanup benchmark (not a test): deletes 1 000 000 old activity-log rows on MySQL/MariaDB in batches
+ * while another connection keeps inserting, and reports insert latency before and during the cleanup.
+ *
+ *   DATABASE_URL=mysql://root@127.0.0.1:3306/helpdesk_bench npm run bench:cleanup [-- --rows 1000000]
+ */
+import { parseArgs } from 'node:util';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createCleanupActivities } from '../activities/cleanup';
+import { syncRolesAndPermissions } from '../src/auth/permissions';
+import { loadConfig } from '../src/config';
+import { createDb, ensureMysqlDatabase, migrateLatest } from '../src/db/knex';
+import { createRepositories } from '../src/db/repositories';
+import { createLogger } from '../src/logger';
+
+const DAY = 86_400_000;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' } } });
+  const rows = Number(values.rows);
+  const config = loadConfig({ ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/helpdesk_bench' });
+  if (config.database.client !== 'mysql2') throw new Error('this benchmark runs on MySQL/MariaDB: set DATABASE_URL');
+  await ensureMysqlDatabase(config.database.url);
+  const db = createDb(config.database, { max: 4 });
+  const inserter = createDb(config.database, { max: 1 });
+  await migrateLatest(db);
+  await syncRolesAndPermissions(db);
+  await db('activity_logs').where('action', 'like', 'bench.%').del();
+
+  console.log(`inserting ${rows} activity-log rows older than 90 days…`);
+  const seedStart = Date.now();
+  const old = Date.now() - 120 * DAY;
+  for (let done = 0; done < rows; ) {
+    const n = Math.min(5000, rows - done);
+    const batch = Array.from({ length: n }, (_, i) => ({
+      user_id: null,
+      action: 'bench.old',
+      subject_type: 'ticket',
+      subject_id: String(done + i),
+      properties: null,
+      created_at: new Date(old - ((done + i) % 100) * DAY),
+    }));
+    await db('activity_logs').insert(batch);
+    done += n;
+  }
+  console.log(`  seeded in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
+
+  const latencies = { before: [] as number[], during: [] as number[] };
+  let phase: keyof typeof latencies = 'before';
+  let stop = false;
+  const insertLoop = (async () => {
+    while (!stop) {
+      const t = performance.now();
+      await inserter('activity_logs').insert({ user_id: null, action: 'bench.live', created_at: new Date() });
+      latencies[phase].push(performance.now() - t);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  phase = 'during';
+
+  const activities = createCleanupActivities({
+    config,
+    db,
+    repos: createRepositories(db),
+    logger: createLogger('silent'),
+  } as Parameters<typeof createCleanupActivities>[0]);
+  const plan = await activities.planCleanup({ dryRun: false });
+  const env = new MockActivityEnvironment();
+  let heartbeats = 0;
+  env.on('heartbeat', () => heartbeats++);
+  const started = Date.now();
+  let slices = 0;
+  for (let done = false; !done; slices++) {
+    done = (await env.run(activities.deleteExpiredRows, { table: 'activity_logs', cutoff: plan.cutoffs.activityLogs, batchSize: plan.batchSize })).done;
+  }
+  const elapsed = (Date.now() - started) / 1000;
+  stop = true;
+  await insertLoop;
+
+  const [left] = await db('activity_logs').where('action', 'bench.old').count<{ n: number }[]>({ n: '*' });
+  const before = latencies.before.sort((a, b) => a - b);
+  const during = latencies.during.sort((a, b) => a - b);
+  console.log(`deleted ${rows - Number(left.n)} of ${rows} rows in ${elapsed.toFixed(1)} s: batches of ${plan.batchSize}, ${heartbeats} heartbeats, ${slices} activity call(s)`);
+  console.log(`concurrent inserts: ${during.length} during the cleanup, all succeeded`);
+  console.log(`insert latency before: p50 ${percentile(before, 50).toFixed(1)} ms, p99 ${percentile(before, 99).toFixed(1)} ms, max ${before.at(-1)?.toFixed(1)} ms`);
+  console.log(`insert latency during: p50 ${percentile(during, 50).toFixed(1)} ms, p99 ${percentile(during, 99).toFixed(1)} ms, max ${during.at(-1)?.toFixed(1)} ms`);
+  console.log(`max insert wait during cleanup ${during.at(-1)! < 1000 ? 'stayed under' : 'EXCEEDED'} 1 s; p99 ratio during/before ${(percentile(during, 99) / Math.max(percentile(before, 99), 0.001)).toFixed(1)}x`);
+  await db('activity_logs').where('action', 'like', 'bench.%').del();
+  await Promise.all([db.destroy(), inserter.destroy()]);
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
