@@ -76,7 +76,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   let slices = 0;
   for (let done = false; !done; slices++) {
-    done = (await env.run(activities.deleteExpiredRows, { table: 'activity_logs', cutoff: plan.cutoffs.activityLogs, batchSize: plan.batchSize })).done;
+    const step = await env.run(() =>
+      activities.deleteExpiredRows({ table: 'activity_logs', cutoff: plan.cutoffs.activityLogs, batchSize: plan.batchSize }),
+    );
+    done = step.done;
   }
   const elapsed = (Date.now() - started) / 1000;
   stop = true;
