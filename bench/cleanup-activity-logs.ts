@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   let slices = 0;
   for (let done = false; !done; slices++) {
-    const step = await env.run(() =>
+    const step: { done: boolean } = await env.run(() =>
       activities.deleteExpiredRows({ table: 'activity_logs', cutoff: plan.cutoffs.activityLogs, batchSize: plan.batchSize }),
     );
     done = step.done;
