@@ -23,6 +23,7 @@ export interface Wording {
 
 /** Removes line breaks and other control characters so a user string can never add a mail header. */
 export function singleLine(value: string, max = 200): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
   const flat = value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
