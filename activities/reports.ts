@@ -111,6 +111,11 @@ export function createReportActivities(deps: ActivityDeps) {
       const expiresAt = new Date(Date.now() + deps.config.retention.reportDays * DAY_MS);
       const ready = await repos.reports.markReady(input.reportId, { ...input, expiresAt });
       if (!ready) {
+        const current = await repos.reports.findById(input.reportId);
+        // a retry of a step that did succeed (its answer was lost): the report is already ready with this very file
+        if (current?.status === 'ready' && current.checksum === input.checksum && current.expiresAt) {
+          return { expiresAt: current.expiresAt.toISOString() };
+        }
         await storage.remove(input.fileName);
         throw gone(input.reportId);
       }

@@ -42,7 +42,8 @@ async function openMysqlSnapshot(db: Db, filters: ReportFilters): Promise<Report
       }
     },
     async close() {
-      if (!trx.isCompleted()) await trx.commit();
+      // read-only: nothing to keep; a failed rollback must not hide the export's own error
+      if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
     },
   };
 }

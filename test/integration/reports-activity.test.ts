@@ -81,3 +81,13 @@ it('refuses to resurrect a cancelled report', async () => {
   await expect(env.run(activities.countReportRows, { reportId: report.id })).rejects.toMatchObject({ type: 'ReportNotActive' });
   expect(filesOf(report.id)).toEqual([]);
 });
+
+it('a retried finish step after a lost answer keeps the ready report and its file', async () => {
+  const { report, env, activities } = await runningReport('json');
+  const exported = (await env.run(activities.exportReport, { reportId: report.id })) as ExportedReport;
+  const first = (await env.run(activities.finishReport, { reportId: report.id, ...exported })) as { expiresAt: string };
+  const again = (await env.run(activities.finishReport, { reportId: report.id, ...exported })) as { expiresAt: string };
+  expect(again.expiresAt).toBe(first.expiresAt);
+  expect((await deps.repos.reports.findById(report.id))?.status).toBe('ready');
+  expect(filesOf(report.id)).toEqual([`report-${report.id}.json`]);
+});

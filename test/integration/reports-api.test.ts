@@ -193,6 +193,18 @@ describe('a running report', () => {
     expect(filesOf(id)).toEqual([]);
   }, 60_000);
 
+  it('a ready report past its expiry shows as expired and is no longer downloadable', async () => {
+    const client = api(world.tokens.clientB);
+    const created = await client.post('/api/reports', { format: 'json', filters: {} });
+    await waitForReport(client, created.body.id, ['ready']);
+    expect((await download(sys.baseUrl, world.tokens.clientB, created.body.id)).status).toBe(200);
+    await sys.db('reports').where({ id: created.body.id }).update({ expires_at: new Date(Date.now() - 1000) });
+    const expired = await client.get(`/api/reports/${created.body.id}`);
+    expect(expired.body).toMatchObject({ status: 'expired', downloadUrl: null });
+    expect((await download(sys.baseUrl, world.tokens.clientB, created.body.id)).status).toBe(409);
+    expect((await client.delete(`/api/reports/${created.body.id}`)).status).toBe(204);
+  });
+
   it('DELETE of a ready report removes its file and row', async () => {
     const client = api(world.tokens.clientB);
     const created = await client.post('/api/reports', { format: 'csv', filters: {} });
