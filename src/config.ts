@@ -56,6 +56,12 @@ const envSchema = z.object({
   RETENTION_REPORT_DAYS: positiveInt(7),
   CLEANUP_CRON: cronExpression,
   CLEANUP_BATCH_SIZE: positiveInt(5000),
+
+  RATE_LIMIT_LOGIN_MAX: positiveInt(10),
+  RATE_LIMIT_LOGIN_WINDOW_SECONDS: positiveInt(900),
+  RATE_LIMIT_JOBS_MAX: positiveInt(120),
+  RATE_LIMIT_JOBS_WINDOW_SECONDS: positiveInt(60),
+  TEMPORAL_UI_SESSION_MINUTES: positiveInt(15),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -82,6 +88,10 @@ export interface Config {
   workers: { concurrency: { default: number; notifications: number; reports: number } };
   retention: { activityLogDays: number; failedJobDays: number; reportDays: number };
   cleanup: { cron: string; batchSize: number };
+  /** login attempts per IP and e-mail, and job starts per token, within each window */
+  rateLimits: { loginMax: number; loginWindowSeconds: number; jobsMax: number; jobsWindowSeconds: number };
+  /** lifetime of the cookie that lets a view_horizon holder's browser through the Temporal UI proxy */
+  temporalUi: { sessionMinutes: number };
 }
 
 export class ConfigError extends Error {
@@ -149,6 +159,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       reportDays: env.RETENTION_REPORT_DAYS,
     },
     cleanup: { cron: env.CLEANUP_CRON.trim(), batchSize: env.CLEANUP_BATCH_SIZE },
+    rateLimits: {
+      loginMax: env.RATE_LIMIT_LOGIN_MAX,
+      loginWindowSeconds: env.RATE_LIMIT_LOGIN_WINDOW_SECONDS,
+      jobsMax: env.RATE_LIMIT_JOBS_MAX,
+      jobsWindowSeconds: env.RATE_LIMIT_JOBS_WINDOW_SECONDS,
+    },
+    temporalUi: { sessionMinutes: env.TEMPORAL_UI_SESSION_MINUTES },
   };
 }
 

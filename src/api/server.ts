@@ -6,7 +6,7 @@ import { createRepositories } from '../db/repositories';
 import { JobsGateway } from '../jobs/gateway';
 import { createLogger } from '../logger';
 import { createApp } from './app';
-import { DEFAULT_RATE_LIMITS } from './middleware/rate-limits';
+import { rateLimitSettings } from './middleware/rate-limits';
 
 /** The API process: `node dist/src/api/server.js` in production, spawned by `npm start` in development. */
 async function main(): Promise<void> {
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const repos = createRepositories(db);
   const jobs = JobsGateway.create({ address: temporalAddress(config), namespace: config.temporal.namespace, logger });
   const auth = createAuthService(repos, { tokenTtlHours: config.api.tokenTtlHours });
-  const app = createApp({ config, db, repos, auth, jobs, logger, rateLimits: DEFAULT_RATE_LIMITS });
+  const app = createApp({ config, db, repos, auth, jobs, logger, rateLimits: rateLimitSettings(config) });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.api.port, config.api.host, () => resolve(s));

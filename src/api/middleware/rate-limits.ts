@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
+import type { Config } from '../../config';
 import { tooManyRequests } from '../errors';
 
 function limiter(options: { windowMs: number; limit: number; key: (req: Request) => string; what: string }) {
@@ -9,8 +10,11 @@ function limiter(options: { windowMs: number; limit: number; key: (req: Request)
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     keyGenerator: options.key,
-    handler: (_req, _res, next, opts) =>
-      next(tooManyRequests(`Too many ${options.what}; try again later`, Math.ceil(opts.windowMs / 1000))),
+    handler: (req, _res, next, opts) => {
+      const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime?.getTime();
+      const seconds = resetTime ? Math.max(1, Math.ceil((resetTime - Date.now()) / 1000)) : Math.ceil(opts.windowMs / 1000);
+      next(tooManyRequests(`Too many ${options.what}; try again later`, seconds));
+    },
   });
 }
 
@@ -28,6 +32,16 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   jobStartsWindowMs: 60_000,
 };
 
+export function rateLimitSettings(config: Pick<Config, 'rateLimits'>): RateLimitSettings {
+  const { loginMax, loginWindowSeconds, jobsMax, jobsWindowSeconds } = config.rateLimits;
+  return {
+    loginPerWindow: loginMax,
+    loginWindowMs: loginWindowSeconds * 1000,
+    jobStartsPerWindow: jobsMax,
+    jobStartsWindowMs: jobsWindowSeconds * 1000,
+  };
+}
+
 export function loginRateLimit(settings: RateLimitSettings) {
   return limiter({
     windowMs: settings.loginWindowMs,
@@ -37,12 +51,22 @@ export function loginRateLimit(settings: RateLimitSettings) {
   });
 }
 
-/** Keyed by the authenticated user's token, so one noisy integration cannot starve the others. */
+const jobStartLimiters = new WeakMap<RateLimitSettings, ReturnType<typeof limiter>>();
+
+/**
+ * Keyed by the authenticated user's token, so one noisy integration cannot starve the others.
+ * One limiter per app (per settings object): every job-starting route draws on the same budget.
+ */
 export function jobStartRateLimit(settings: RateLimitSettings) {
-  return limiter({
-    windowMs: settings.jobStartsWindowMs,
-    limit: settings.jobStartsPerWindow,
-    what: 'job requests',
-    key: (req) => `token:${req.auth?.tokenId ?? ipKeyGenerator(req.ip ?? '')}`,
-  });
+  let shared = jobStartLimiters.get(settings);
+  if (!shared) {
+    shared = limiter({
+      windowMs: settings.jobStartsWindowMs,
+      limit: settings.jobStartsPerWindow,
+      what: 'job requests',
+      key: (req) => `token:${req.auth?.tokenId ?? ipKeyGenerator(req.ip ?? '')}`,
+    });
+    jobStartLimiters.set(settings, shared);
+  }
+  return shared;
 }

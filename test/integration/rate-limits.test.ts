@@ -1,0 +1,76 @@
+import { rateLimitSettings } from '../../src/api/middleware/rate-limits';
+import { loadConfig } from '../../src/config';
+import { createWorld, FIXTURE_PASSWORD, type World } from '../support/fixtures';
+import { httpClient } from '../support/http';
+import { startTestSystem, type TestSystem } from '../support/system';
+
+const LOGIN_LIMIT = 10;
+const LOGIN_WINDOW_MS = 3_000;
+const JOB_LIMIT = 3;
+
+describe('rate limits', () => {
+  let system: TestSystem;
+  let world: World;
+
+  beforeAll(async () => {
+    system = await startTestSystem({
+      rateLimits: { loginPerWindow: LOGIN_LIMIT, loginWindowMs: LOGIN_WINDOW_MS, jobStartsPerWindow: JOB_LIMIT, jobStartsWindowMs: 60_000 },
+    });
+    world = await createWorld(system.repos, system.auth);
+  });
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('the limits come from RATE_LIMIT_* settings', () => {
+    const config = loadConfig({
+      RATE_LIMIT_LOGIN_MAX: '7',
+      RATE_LIMIT_LOGIN_WINDOW_SECONDS: '120',
+      RATE_LIMIT_JOBS_MAX: '30',
+      RATE_LIMIT_JOBS_WINDOW_SECONDS: '10',
+    });
+    expect(rateLimitSettings(config)).toEqual({ loginPerWindow: 7, loginWindowMs: 120_000, jobStartsPerWindow: 30, jobStartsWindowMs: 10_000 });
+    expect(rateLimitSettings(loadConfig({}))).toEqual({ loginPerWindow: 10, loginWindowMs: 900_000, jobStartsPerWindow: 120, jobStartsWindowMs: 60_000 });
+    expect(() => loadConfig({ RATE_LIMIT_LOGIN_MAX: '0' })).toThrow(/RATE_LIMIT_LOGIN_MAX/);
+  });
+
+  it('20 quick wrong logins get 429 with Retry-After after the limit; the right password works again after the window', async () => {
+    const api = httpClient(system.baseUrl);
+    const email = world.agent.email;
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 20; i++) {
+      const response = await api.post('/api/auth/login', { email, password: `wrong-${i}` });
+      statuses.push(response.status);
+      if (response.status === 429) {
+        retryAfter = response.headers.get('retry-after');
+        expect(response.body.error.code).toBe('too_many_requests');
+      }
+    }
+    expect(statuses).toEqual([...Array(LOGIN_LIMIT).fill(401), ...Array(20 - LOGIN_LIMIT).fill(429)]);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(Number(retryAfter)).toBeLessThanOrEqual(LOGIN_WINDOW_MS / 1000);
+
+    // inside the window even the right password is refused; another e-mail from the same address is not
+    expect((await api.post('/api/auth/login', { email, password: FIXTURE_PASSWORD })).status).toBe(429);
+    expect((await api.post('/api/auth/login', { email: world.clientA.email, password: FIXTURE_PASSWORD })).status).toBe(200);
+
+    await new Promise((resolve) => setTimeout(resolve, Number(retryAfter) * 1000 + 200));
+    const login = await api.post('/api/auth/login', { email, password: FIXTURE_PASSWORD });
+    expect(login.status).toBe(200);
+    expect(login.body.token).toMatch(/^hdt_/);
+  });
+
+  it('job-starting endpoints are limited per token: 429 with Retry-After after the limit, other tokens unaffected', async () => {
+    const admin = httpClient(system.baseUrl, world.tokens.admin);
+    const statuses: number[] = [];
+    for (let i = 0; i < JOB_LIMIT + 2; i++) statuses.push((await admin.post('/api/admin/cleanup/runs', { dryRun: true })).status);
+    expect(statuses).toEqual([...Array(JOB_LIMIT).fill(202), 429, 429]);
+    const limited = await admin.post('/api/admin/failed-jobs/retry', { jobType: 'notification' });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+
+    const otherAdmin = (await system.auth.createPersonalToken(world.admin.email, 'second', 1)).token;
+    expect((await httpClient(system.baseUrl, otherAdmin).post('/api/admin/cleanup/runs', { dryRun: true })).status).toBe(202);
+  });
+});
