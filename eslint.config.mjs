@@ -23,6 +23,12 @@ export default tseslint.config(
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: forbiddenInWorkflows }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'Workflows never read process.env: pass settings in the input or from an activity.' },
+        { name: 'Buffer', message: 'No Node built-ins in workflows.' },
+        { name: 'require', message: 'No Node built-ins in workflows.' },
+      ],
       '@typescript-eslint/no-restricted-imports': [
         'error',
         { paths: [{ name: '../activities', message: 'Import activity types only: import type { Activities } from "../activities".', allowTypeImports: true }] },
