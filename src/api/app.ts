@@ -4,7 +4,9 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { AppDeps } from './deps';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
+import { createAdminAuditRouter } from './routes/admin-audit';
 import { createAdminCleanupRouter } from './routes/admin-cleanup';
+import { createAdminFailedJobsRouter } from './routes/admin-failed-jobs';
 import { createAuthRouter } from './routes/auth';
 import { createHealthRouter } from './routes/health';
 import { createReportsRouter } from './routes/reports';
@@ -33,6 +35,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(createHealthRouter(deps));
   app.use(createAuthRouter(deps));
   app.use(createAdminCleanupRouter(deps));
+  app.use(createAdminAuditRouter(deps));
+  app.use(createAdminFailedJobsRouter(deps));
   app.use(createReportsRouter(deps));
   app.use(createTicketEventsRouter(deps));
 

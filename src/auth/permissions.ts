@@ -10,6 +10,7 @@ export const PERMISSIONS = {
   view_reports: 'See and download own reports',
   view_all_reports: "See every user's reports",
   post_ticket_events: 'Post ticket events that trigger notifications',
+  view_audit_log: "See the audit trail of admins' actions",
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;

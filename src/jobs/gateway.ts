@@ -9,7 +9,9 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { TypedSearchAttributes, type Duration } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { serviceUnavailable, notFound } from '../api/errors';
 import type { Logger } from '../logger';
 import {
@@ -33,6 +35,26 @@ export interface StartedJob {
   /** false when the workflow already existed (the same event or report sent again) */
   started: boolean;
 }
+
+export interface WorkflowPage {
+  executions: WorkflowExecutionInfo[];
+  /** absent on the last page */
+  nextPageToken?: Uint8Array;
+}
+
+export interface TaskQueueSide {
+  pollers: Array<{ identity: string; lastAccessTime: Date | null }>;
+  /** undefined when the server does not report task queue statistics */
+  backlog?: number;
+  backlogAgeSeconds?: number;
+}
+
+export interface TaskQueueDescription {
+  workflow: TaskQueueSide;
+  activity: TaskQueueSide;
+}
+
+export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 export interface JobsGatewayOptions {
   address: string;
@@ -132,6 +154,76 @@ export class JobsGateway {
     for await (const execution of this.client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
       yield execution;
       if (++count >= limit) return;
+    }
+  }
+
+  get namespace(): string {
+    return this.client.options.namespace;
+  }
+
+  /** Visibility count, e.g. `TaskQueue = 'reports' AND ExecutionStatus = 'Running'`. */
+  async countWorkflows(query: string): Promise<number> {
+    const response = await this.withDeadline(() =>
+      this.client.workflowService.countWorkflowExecutions({ namespace: this.namespace, query }),
+    ).catch((err: unknown) => {
+      throw this.translate(err);
+    });
+    return Number(response.count ?? 0);
+  }
+
+  /** One page of a visibility query; pass the returned token back for the next page. */
+  async listWorkflowPage(query: string, pageSize: number, nextPageToken?: Uint8Array): Promise<WorkflowPage> {
+    const response = await this.withDeadline(() =>
+      this.client.workflowService.listWorkflowExecutions({ namespace: this.namespace, query, pageSize, nextPageToken }),
+    ).catch((err: unknown) => {
+      throw this.translate(err);
+    });
+    const converter = this.client.options.loadedDataConverter;
+    const executions = await Promise.all(
+      (response.executions ?? []).map((raw) => executionInfoFromRaw(raw, converter, raw, this.namespace) as Promise<WorkflowExecutionInfo>),
+    );
+    const token = response.nextPageToken;
+    return { executions, nextPageToken: token && token.length > 0 ? token : undefined };
+  }
+
+  /** Pollers and backlog of a task queue, for its workflow and its activity tasks. */
+  async describeTaskQueue(queue: string): Promise<TaskQueueDescription> {
+    const side = async (taskQueueType: temporal.api.enums.v1.TaskQueueType): Promise<TaskQueueSide> => {
+      const response = await this.withDeadline(() =>
+        this.client.workflowService.describeTaskQueue({
+          namespace: this.namespace,
+          taskQueue: { name: queue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+          taskQueueType,
+          reportStats: true,
+        }),
+      ).catch((err: unknown) => {
+        throw this.translate(err);
+      });
+      const stats = response.stats;
+      return {
+        pollers: (response.pollers ?? []).map((p) => ({
+          identity: p.identity ?? '',
+          lastAccessTime: p.lastAccessTime?.seconds != null ? new Date(Number(p.lastAccessTime.seconds) * 1000) : null,
+        })),
+        backlog: stats ? Number(stats.approximateBacklogCount ?? 0) : undefined,
+        backlogAgeSeconds: stats ? Number(stats.approximateBacklogAge?.seconds ?? 0) : undefined,
+      };
+    };
+    const [workflow, activity] = await Promise.all([
+      side(temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
+      side(temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
+    ]);
+    return { workflow, activity };
+  }
+
+  /** The workflow's history events, or undefined when it does not exist. */
+  async history(workflowId: string): Promise<HistoryEvent[] | undefined> {
+    try {
+      const history = await this.withDeadline(() => this.client.workflow.getHandle(workflowId).fetchHistory());
+      return history.events ?? [];
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw this.translate(err);
     }
   }
 

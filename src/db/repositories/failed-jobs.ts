@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Db } from '../knex';
 import type { JobType, TaskQueueName } from '../../jobs/contract';
 import { parseJson, toDate, toDateOrNull } from '../normalize';
@@ -32,6 +33,24 @@ export interface NewFailedJob {
   companyId?: number;
 }
 
+export type RetryStatus = NonNullable<FailedJob['retryStatus']>;
+
+export interface FailedJobFilter {
+  jobType?: JobType;
+  errorType?: string;
+  ids?: number[];
+  ticketId?: number;
+  /** true: only entries never retried */
+  notRetried?: boolean;
+}
+
+export interface FailedJobGroup {
+  jobType: JobType;
+  errorType: string;
+  count: number;
+  lastFailedAt: Date;
+}
+
 function toFailedJob(row: Record<string, unknown>): FailedJob {
   return {
     id: Number(row.id),
@@ -49,6 +68,15 @@ function toFailedJob(row: Record<string, unknown>): FailedJob {
     retryWorkflowId: (row.retry_workflow_id as string | null) ?? null,
     retryStatus: (row.retry_status as FailedJob['retryStatus']) ?? null,
   };
+}
+
+function applyFilter(query: Knex.QueryBuilder, filter: FailedJobFilter): Knex.QueryBuilder {
+  if (filter.jobType) query.where('job_type', filter.jobType);
+  if (filter.errorType) query.where('error_type', filter.errorType);
+  if (filter.ids) query.whereIn('id', filter.ids);
+  if (filter.ticketId) query.where('ticket_id', filter.ticketId);
+  if (filter.notRetried) query.whereNull('retry_workflow_id');
+  return query;
 }
 
 export function createFailedJobsRepository(db: Db) {
@@ -71,6 +99,33 @@ export function createFailedJobsRepository(db: Db) {
     async findById(id: number): Promise<FailedJob | undefined> {
       const row = await db('failed_jobs').where({ id }).first();
       return row && toFailedJob(row);
+    },
+    /** Newest first; `beforeId` is the cursor of the next page. */
+    async list(filter: FailedJobFilter & { limit: number; beforeId?: number }): Promise<FailedJob[]> {
+      const query = applyFilter(db('failed_jobs'), filter).orderBy('id', 'desc').limit(filter.limit);
+      if (filter.beforeId) query.where('id', '<', filter.beforeId);
+      return (await query).map(toFailedJob);
+    },
+    async groups(filter: FailedJobFilter = {}): Promise<FailedJobGroup[]> {
+      const rows = await applyFilter(db('failed_jobs'), filter)
+        .select('job_type', 'error_type')
+        .count({ n: '*' })
+        .max({ last_failed_at: 'failed_at' })
+        .groupBy('job_type', 'error_type')
+        .orderBy([{ column: 'n', order: 'desc' }, { column: 'job_type' }, { column: 'error_type' }]);
+      return rows.map((row: Record<string, unknown>) => ({
+        jobType: row.job_type as JobType,
+        errorType: String(row.error_type),
+        count: Number(row.n),
+        lastFailedAt: toDate(row.last_failed_at),
+      }));
+    },
+    /** Links the entry to its retry workflow (a new retry replaces a failed one). */
+    async markRetryStarted(id: number, retryWorkflowId: string, at: Date = new Date()): Promise<void> {
+      await db('failed_jobs').where({ id }).update({ retry_workflow_id: retryWorkflowId, retry_status: 'running', retried_at: at });
+    },
+    async setRetryStatus(id: number, status: RetryStatus): Promise<void> {
+      await db('failed_jobs').where({ id }).update({ retry_status: status });
     },
     async listByWorkflowId(workflowId: string): Promise<FailedJob[]> {
       const rows = await db('failed_jobs').where({ workflow_id: workflowId }).orderBy('id');
