@@ -4,17 +4,23 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { readTestRunEnv } from '../support/test-env';
 
-// Recorded from real runs (completed, cancelled by DELETE mid-export, failed on the PDF cap) with
-// handle.fetchHistory(): a change to generateReportWorkflow that would break report workflows already
-// running fails here. Stored as binary protobuf because this install's @temporalio/common bundles a
-// protobufjs whose JSON loader rejects @temporalio/proto types ("type must be a Type").
-const HISTORIES = ['completed', 'cancelled', 'failed'];
+// Histories recorded from real runs with handle.fetchHistory(): a change to a workflow that would
+// break executions already running fails here. Stored as binary protobuf because this install's
+// @temporalio/common bundles a protobufjs whose JSON loader rejects @temporalio/proto types.
+const DIR = path.join(__dirname, '..', 'histories');
+const HISTORIES = fs.readdirSync(DIR).filter((name) => name.endsWith('.pb'));
 
-it.each(HISTORIES)('replays the recorded %s generateReportWorkflow history without nondeterminism', async (name) => {
-  const bytes = fs.readFileSync(path.join(__dirname, '..', 'histories', `generate-report-${name}.pb`));
-  const history = temporal.api.history.v1.History.decode(bytes);
+it('has recorded histories for every workflow', () => {
+  const workflows = new Set(HISTORIES.map((name) => name.split('-').slice(0, -1).join('-')));
+  expect(HISTORIES.length).toBeGreaterThanOrEqual(5);
+  expect([...workflows].some((w) => w.startsWith('cleanup-old-data'))).toBe(true);
+  expect([...workflows].some((w) => w.startsWith('generate-report'))).toBe(true);
+});
+
+it.each(HISTORIES)('replays the recorded history %s without nondeterminism', async (file) => {
+  const history = temporal.api.history.v1.History.decode(fs.readFileSync(path.join(DIR, file)));
   expect(history.events.length).toBeGreaterThan(5);
   await expect(
-    Worker.runReplayHistory({ workflowBundle: { codePath: readTestRunEnv().workflowBundlePath } }, history, `generate-report-${name}`),
+    Worker.runReplayHistory({ workflowBundle: { codePath: readTestRunEnv().workflowBundlePath } }, history, file.replace(/\.pb$/, '')),
   ).resolves.toBeUndefined();
 });
