@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { syncRolesAndPermissions } from '../auth/permissions';
 import { loadConfig } from '../config';
-import { createDb, ensureMysqlDatabase, migrateLatest } from '../db/knex';
+import { prepareDatabase } from '../db/prepare';
 import { seedBulkTickets } from '../db/seed-bulk';
 import { isDatabaseEmpty, seedDemoData } from '../db/seed-demo';
 import { runCli } from './run-cli';
@@ -13,12 +12,8 @@ runCli(async () => {
   const tickets = values.tickets === undefined ? 0 : Number(values.tickets);
   if (!Number.isInteger(tickets) || tickets < 0) throw new Error(`--tickets must be a whole number (got "${values.tickets}"); ${USAGE}`);
 
-  const config = loadConfig();
-  if (config.database.client === 'mysql2') await ensureMysqlDatabase(config.database.url);
-  const db = createDb(config.database);
+  const { db } = await prepareDatabase(loadConfig());
   try {
-    await migrateLatest(db);
-    await syncRolesAndPermissions(db);
     if (await isDatabaseEmpty(db)) {
       await seedDemoData(db);
       console.log('demo data seeded');

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { syncRolesAndPermissions } from '../auth/permissions';
 import { loadConfig, temporalAddress, type Config } from '../config';
-import { createDb, ensureMysqlDatabase, migrateLatest } from '../db/knex';
+import { prepareDatabase } from '../db/prepare';
 import { DEMO_LOGINS, DEMO_PASSWORD, isDatabaseEmpty, seedDemoData } from '../db/seed-demo';
 import { ALL_TASK_QUEUES } from '../jobs/contract';
 import { PROJECT_ROOT, resolveTemporalCli } from '../temporal/cli-resolver';
@@ -20,12 +19,9 @@ function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-async function prepareDatabase(config: Config): Promise<void> {
-  if (config.database.client === 'mysql2') await ensureMysqlDatabase(config.database.url);
-  const db = createDb(config.database);
+async function prepareDemoDatabase(config: Config): Promise<void> {
+  const { db } = await prepareDatabase(config);
   try {
-    await migrateLatest(db);
-    await syncRolesAndPermissions(db);
     if (await isDatabaseEmpty(db)) {
       say('empty database: seeding demo data');
       await seedDemoData(db);
@@ -115,7 +111,7 @@ async function main(): Promise<void> {
   if (shuttingDown) return;
 
   say('migrating the database');
-  await prepareDatabase(config);
+  await prepareDemoDatabase(config);
 
   supervisor.start([
     ...ALL_TASK_QUEUES.map((queue) => ({ name: `worker:${queue}`, entry: path.join(PROJECT_ROOT, 'workers', `${queue}.ts`) })),

@@ -10,7 +10,8 @@ import { createLogger } from '../../src/logger';
 import { percentOf } from '../../src/reports/report-service';
 import { createWorld, type World } from '../support/fixtures';
 import { createAuthService } from '../../src/auth/auth-service';
-import { prepareDatabase, testEnv } from '../support/system';
+import { prepareDatabase } from '../../src/db/prepare';
+import { testEnv } from '../support/system';
 import { waitFor } from '../support/wait';
 import { buildActivityDeps, closeActivityDeps } from '../../workers/activity-deps';
 
@@ -20,7 +21,7 @@ let world: World;
 
 beforeAll(async () => {
   const config = loadConfig(testEnv({ REPORT_EXPORT_MAX_ROWS_PER_SECOND: '2000' }));
-  const db = await prepareDatabase(config);
+  const { db } = await prepareDatabase(config);
   const repos = createRepositories(db);
   world = await createWorld(repos, createAuthService(repos, { tokenTtlHours: 1 }));
   await seedBulkTickets(db, { count: 5000, companyIds: [world.companyA.id], userIds: [world.agent.id], seed: 31 });

@@ -8,9 +8,9 @@ import type { ActivityDeps } from '../../activities';
 import { createApp } from '../../src/api/app';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from '../../src/api/middleware/rate-limits';
 import { createAuthService, type AuthService } from '../../src/auth/auth-service';
-import { syncRolesAndPermissions } from '../../src/auth/permissions';
 import { loadConfig, type Config } from '../../src/config';
-import { createDb, ensureMysqlDatabase, migrateLatest, type Db } from '../../src/db/knex';
+import type { Db } from '../../src/db/knex';
+import { prepareDatabase } from '../../src/db/prepare';
 import { createRepositories, type Repositories } from '../../src/db/repositories';
 import type { TaskQueueName } from '../../src/jobs/contract';
 import { JobsGateway } from '../../src/jobs/gateway';
@@ -39,14 +39,6 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
   };
 }
 
-/** Creates (when needed) and migrates this jest worker's database. Idempotent. */
-export async function prepareDatabase(config: Config): Promise<Db> {
-  if (config.database.client === 'mysql2') await ensureMysqlDatabase(config.database.url);
-  const db = createDb(config.database);
-  await migrateLatest(db);
-  await syncRolesAndPermissions(db);
-  return db;
-}
 
 export interface TestSystem {
   env: Record<string, string>;
@@ -80,7 +72,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const env = testEnv(options.env);
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel, { component: 'test' });
-  const db = await prepareDatabase(config);
+  // creates (when needed) and migrates this jest worker's database
+  const { db } = await prepareDatabase(config);
   const repos = createRepositories(db);
   const auth = createAuthService(repos, { tokenTtlHours: config.api.tokenTtlHours });
   const jobs = JobsGateway.create({ address: config.temporal.address as string, namespace: config.temporal.namespace, logger });
