@@ -7,6 +7,7 @@ import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { createAdminAuditRouter } from './routes/admin-audit';
 import { createAdminCleanupRouter } from './routes/admin-cleanup';
 import { createAdminFailedJobsRouter } from './routes/admin-failed-jobs';
+import { createAdminJobsRouter } from './routes/admin-jobs';
 import { createAuthRouter } from './routes/auth';
 import { createHealthRouter } from './routes/health';
 import { createReportsRouter } from './routes/reports';
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createAdminCleanupRouter(deps));
   app.use(createAdminAuditRouter(deps));
   app.use(createAdminFailedJobsRouter(deps));
+  app.use(createAdminJobsRouter(deps));
   app.use(createReportsRouter(deps));
   app.use(createTicketEventsRouter(deps));
 

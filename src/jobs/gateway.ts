@@ -12,7 +12,7 @@ import {
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { TypedSearchAttributes, type Duration } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { serviceUnavailable, notFound } from '../api/errors';
+import { badRequest, serviceUnavailable, notFound } from '../api/errors';
 import type { Logger } from '../logger';
 import {
   CLEANUP_SCHEDULE_ID,
@@ -176,6 +176,10 @@ export class JobsGateway {
     const response = await this.withDeadline(() =>
       this.client.workflowService.listWorkflowExecutions({ namespace: this.namespace, query, pageSize, nextPageToken }),
     ).catch((err: unknown) => {
+      // 3 INVALID_ARGUMENT: a page token that belongs to another query, or one made up
+      if ((err as { code?: number }).code === 3) {
+        throw badRequest('Invalid job search', [{ field: 'query.nextPageToken', message: 'does not belong to this search' }]);
+      }
       throw this.translate(err);
     });
     const converter = this.client.options.loadedDataConverter;

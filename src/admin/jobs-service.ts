@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { badRequest, notFound } from '../api/errors';
+import type { HistoryEvent, JobsGateway } from '../jobs/gateway';
+import { buildJobQuery, temporalUiLink, type JobSearch } from './job-query';
+
+export const WORKFLOW_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,190}$/;
+
+function tagsOf(execution: Pick<WorkflowExecutionInfo, 'typedSearchAttributes'>): Record<string, unknown> {
+  return Object.fromEntries(execution.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value]));
+}
+
+function summary(execution: Omit<WorkflowExecutionInfo, 'raw'>) {
+  return {
+    workflowId: execution.workflowId,
+    runId: execution.runId,
+    type: execution.type,
+    taskQueue: execution.taskQueue,
+    status: execution.status.name,
+    startTime: execution.startTime.toISOString(),
+    closeTime: execution.closeTime?.toISOString() ?? null,
+    tags: tagsOf(execution),
+  };
+}
+
+function failureOf(failure: { message?: string | null; applicationFailureInfo?: { type?: string | null } | null; cause?: unknown } | null | undefined) {
+  if (!failure) return null;
+  const cause = failure.cause as typeof failure | undefined;
+  return {
+    message: failure.message ?? '',
+    type: failure.applicationFailureInfo?.type ?? cause?.applicationFailureInfo?.type ?? null,
+    cause: cause ? { message: cause.message ?? '', type: cause.applicationFailureInfo?.type ?? null } : null,
+  };
+}
+
+/** Attempts per activity type and the most recent failure, read from the history. */
+function attemptsAndFailure(events: HistoryEvent[]) {
+  const typeBySchedule = new Map<string, string>();
+  const attempts: Record<string, { scheduled: number; maxAttempt: number; failed: number }> = {};
+  let lastFailure: ReturnType<typeof failureOf> = null;
+  for (const event of events) {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled) {
+      const type = scheduled.activityType?.name ?? 'unknown';
+      typeBySchedule.set(String(event.eventId), type);
+      attempts[type] ??= { scheduled: 0, maxAttempt: 0, failed: 0 };
+      attempts[type].scheduled++;
+    }
+    const started = event.activityTaskStartedEventAttributes;
+    if (started) {
+      const type = typeBySchedule.get(String(started.scheduledEventId)) ?? 'unknown';
+      attempts[type] ??= { scheduled: 0, maxAttempt: 0, failed: 0 };
+      attempts[type].maxAttempt = Math.max(attempts[type].maxAttempt, started.attempt ?? 1);
+      if (started.lastFailure) lastFailure = failureOf(started.lastFailure);
+    }
+    const failed = event.activityTaskFailedEventAttributes;
+    if (failed) {
+      const type = typeBySchedule.get(String(failed.scheduledEventId)) ?? 'unknown';
+      if (attempts[type]) attempts[type].failed++;
+      lastFailure = failureOf(failed.failure);
+    }
+    if (event.workflowExecutionFailedEventAttributes) lastFailure = failureOf(event.workflowExecutionFailedEventAttributes.failure);
+  }
+  return { attempts, lastFailure };
+}
+
+/** A small view of a job's result: counts, never whole recipient lists or payloads. */
+export function summarizeResult(result: unknown): Record<string, unknown> | null {
+  if (!result || typeof result !== 'object') return result === undefined ? null : { value: result };
+  const value = result as Record<string, unknown>;
+  if (Array.isArray(value.recipients)) {
+    const byStatus: Record<string, number> = {};
+    for (const r of value.recipients as Array<{ status?: string }>) byStatus[r.status ?? 'unknown'] = (byStatus[r.status ?? 'unknown'] ?? 0) + 1;
+    return { eventId: value.eventId, ticketId: value.ticketId, recipients: value.recipients.length, byStatus };
+  }
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v === null || typeof v !== 'object' || !Array.isArray(v)));
+}
+
+const queryTag = (query: string) => createHash('sha256').update(query).digest('base64url').slice(0, 12);
+
+/** The API's page token binds Temporal's token to its query, so a token from another search is refused here. */
+function encodePageToken(query: string, token: Uint8Array): string {
+  return Buffer.from(JSON.stringify({ q: queryTag(query), t: Buffer.from(token).toString('base64') })).toString('base64');
+}
+
+function decodePageToken(query: string, pageToken: string): Buffer {
+  try {
+    const parsed = JSON.parse(Buffer.from(pageToken, 'base64').toString('utf8')) as { q?: unknown; t?: unknown };
+    if (parsed.q === queryTag(query) && typeof parsed.t === 'string') return Buffer.from(parsed.t, 'base64');
+  } catch {
+    // fall through to the 400
+  }
+  throw badRequest('Invalid job search', [{ field: 'query.nextPageToken', message: 'does not belong to this search' }]);
+}
+
+export function createJobsService(deps: { jobs: JobsGateway; uiUrl: string }) {
+  const { jobs } = deps;
+  return {
+    async search(search: JobSearch, pageSize: number, nextPageToken?: string) {
+      const query = buildJobQuery(search);
+      const page = await jobs.listWorkflowPage(query, pageSize, nextPageToken ? decodePageToken(query, nextPageToken) : undefined);
+      return {
+        query,
+        jobs: page.executions.map(summary),
+        nextPageToken: page.nextPageToken ? encodePageToken(query, page.nextPageToken) : null,
+        temporalUi: temporalUiLink(deps.uiUrl, jobs.namespace, query),
+      };
+    },
+
+    async get(workflowId: string) {
+      if (!WORKFLOW_ID_PATTERN.test(workflowId)) throw notFound('Job');
+      const description = await jobs.describe(workflowId);
+      if (!description) throw notFound('Job');
+      const events = (await jobs.history(workflowId)) ?? [];
+      const { attempts, lastFailure } = attemptsAndFailure(events);
+      const pending = (description.raw.pendingActivities ?? []).map((a) => ({
+        activityType: a.activityType?.name ?? null,
+        attempt: a.attempt ?? 1,
+        lastFailure: failureOf(a.lastFailure),
+      }));
+      const result = description.status.name === 'COMPLETED' ? summarizeResult(await jobs.result(workflowId)) : null;
+      return {
+        ...summary(description),
+        historyLength: description.historyLength,
+        attempts,
+        pendingActivities: pending,
+        lastFailure: pending.find((p) => p.lastFailure)?.lastFailure ?? lastFailure,
+        result,
+        temporalUi: `${deps.uiUrl}/namespaces/${encodeURIComponent(jobs.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
+      };
+    },
+  };
+}

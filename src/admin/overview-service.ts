@@ -1,0 +1,54 @@
+import { ALL_TASK_QUEUES, type TaskQueueName } from '../jobs/contract';
+import type { JobsGateway } from '../jobs/gateway';
+import { temporalUiLink } from './job-query';
+
+const DAY_MS = 86_400_000;
+
+export interface QueueState {
+  paused: boolean;
+}
+
+/** Per task queue: workers polling, backlog, running jobs, and the last 24 h's completed and failed jobs. */
+export function createOverviewService(deps: { jobs: JobsGateway; uiUrl: string; queueState?: (queue: TaskQueueName) => Promise<QueueState> }) {
+  const { jobs } = deps;
+
+  async function queueOverview(queue: TaskQueueName, since: Date) {
+    const inQueue = `TaskQueue = '${queue}'`;
+    const closedSince = `CloseTime > '${since.toISOString()}'`;
+    const [taskQueue, running, completed, failed, state] = await Promise.all([
+      jobs.describeTaskQueue(queue),
+      jobs.countWorkflows(`${inQueue} AND ExecutionStatus = 'Running'`),
+      jobs.countWorkflows(`${inQueue} AND ExecutionStatus = 'Completed' AND ${closedSince}`),
+      jobs.countWorkflows(`${inQueue} AND ExecutionStatus IN ('Failed', 'TimedOut') AND ${closedSince}`),
+      deps.queueState?.(queue),
+    ]);
+    const identities = new Set([...taskQueue.workflow.pollers, ...taskQueue.activity.pollers].map((p) => p.identity));
+    const backlogKnown = taskQueue.workflow.backlog !== undefined && taskQueue.activity.backlog !== undefined;
+    return {
+      queue,
+      paused: state?.paused ?? false,
+      workers: [...identities].sort(),
+      backlog: backlogKnown
+        ? { workflowTasks: taskQueue.workflow.backlog, activityTasks: taskQueue.activity.backlog, approximate: false }
+        : { workflowTasks: null, activityTasks: null, approximate: true },
+      running,
+      last24h: { completed, failed },
+      temporalUi: {
+        all: temporalUiLink(deps.uiUrl, jobs.namespace, inQueue),
+        running: temporalUiLink(deps.uiUrl, jobs.namespace, `${inQueue} AND ExecutionStatus = 'Running'`),
+        failed: temporalUiLink(deps.uiUrl, jobs.namespace, `${inQueue} AND ExecutionStatus = 'Failed'`),
+      },
+    };
+  }
+
+  return {
+    async overview(now: Date = new Date()) {
+      const since = new Date(now.getTime() - DAY_MS);
+      return {
+        namespace: jobs.namespace,
+        generatedAt: now.toISOString(),
+        queues: await Promise.all(ALL_TASK_QUEUES.map((queue) => queueOverview(queue, since))),
+      };
+    },
+  };
+}
