@@ -6,6 +6,7 @@ import * as m004 from './004_activity_logs';
 import * as m005 from './005_reports';
 import * as m006 from './006_notification_deliveries';
 import * as m007 from './007_failed_jobs';
+import * as m008 from './008_queue_controls';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +25,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['005_reports', m005],
   ['006_notification_deliveries', m006],
   ['007_failed_jobs', m007],
+  ['008_queue_controls', m008],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

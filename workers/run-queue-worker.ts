@@ -5,6 +5,8 @@ import type { TaskQueueName } from '../src/jobs/contract';
 import { createLogger } from '../src/logger';
 import { buildActivityDeps, closeActivityDeps } from './activity-deps';
 import { createQueueWorker, workflowSource } from './create-worker';
+import { runControlledWorker } from './queue-control';
+import { createQueueControlsRepository } from '../src/db/repositories/queue-controls';
 
 export interface QueueWorkerHooks {
   /** runs once the worker is connected, before it polls (e.g. ensure the cleanup schedule) */
@@ -19,17 +21,27 @@ export async function runQueueWorker(queue: TaskQueueName, hooks: QueueWorkerHoo
   const connection = await NativeConnection.connect({ address: temporalAddress(config) });
   try {
     await hooks.beforeRun?.({ config, deps, connection });
-    const worker = await createQueueWorker({
-      connection,
-      namespace: config.temporal.namespace,
+    const controlled = runControlledWorker({
       queue,
-      deps,
-      concurrency: config.workers.concurrency[queue],
-      workflows: workflowSource(config.temporal.workflowBundlePath),
+      controls: createQueueControlsRepository(deps.db),
+      logger,
+      createWorker: () =>
+        createQueueWorker({
+          connection,
+          namespace: config.temporal.namespace,
+          queue,
+          deps,
+          concurrency: config.workers.concurrency[queue],
+          workflows: workflowSource(config.temporal.workflowBundlePath),
+        }),
     });
-    logger.info({ concurrency: config.workers.concurrency[queue] }, 'worker polling');
-    await worker.run();
-    logger.info('worker stopped');
+    // while paused no Worker exists for the runtime's own signal handling to stop
+    const stop = () => void controlled.stop();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    logger.info({ concurrency: config.workers.concurrency[queue] }, 'worker started');
+    const exit = await controlled.done;
+    logger.info({ exit }, exit === 'restart' ? 'worker drained for a graceful restart' : 'worker stopped');
   } finally {
     await connection.close();
     await closeActivityDeps(deps);

@@ -8,6 +8,7 @@ import { createAdminAuditRouter } from './routes/admin-audit';
 import { createAdminCleanupRouter } from './routes/admin-cleanup';
 import { createAdminFailedJobsRouter } from './routes/admin-failed-jobs';
 import { createAdminJobsRouter } from './routes/admin-jobs';
+import { createAdminQueuesRouter } from './routes/admin-queues';
 import { createAuthRouter } from './routes/auth';
 import { createHealthRouter } from './routes/health';
 import { createReportsRouter } from './routes/reports';
@@ -39,6 +40,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createAdminAuditRouter(deps));
   app.use(createAdminFailedJobsRouter(deps));
   app.use(createAdminJobsRouter(deps));
+  app.use(createAdminQueuesRouter(deps));
   app.use(createReportsRouter(deps));
   app.use(createTicketEventsRouter(deps));
 

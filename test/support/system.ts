@@ -17,6 +17,7 @@ import { JobsGateway } from '../../src/jobs/gateway';
 import { createLogger, type Logger } from '../../src/logger';
 import { buildActivityDeps } from '../../workers/activity-deps';
 import { createQueueWorker } from '../../workers/create-worker';
+import { runControlledWorker, type ControlledWorker } from '../../workers/queue-control';
 import { readTestRunEnv, workerDatabaseUrl, workerNamespace, workerSqliteFile } from './test-env';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -52,6 +53,8 @@ export interface TestSystem {
   workers: Worker[];
   /** the activity dependencies the in-process workers run with */
   activityDeps: ActivityDeps;
+  /** graceful restarts done per queue (with queueControl) */
+  workerRestarts: Partial<Record<TaskQueueName, number>>;
   stopWorkers(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -65,6 +68,8 @@ export interface TestSystemOptions {
   activityDeps?: (deps: ActivityDeps) => ActivityDeps;
   /** start the HTTP API (default true) */
   api?: boolean;
+  /** run the workers under the queue control record (pause/resume/restart), relaunching after a restart like the supervisor */
+  queueControl?: boolean;
 }
 
 /** The real system in-process: database, Temporal client, API on port 0, and workers for the given queues. */
@@ -94,8 +99,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const connection = queues.length > 0 ? await NativeConnection.connect({ address: config.temporal.address as string }) : undefined;
   const workers: Worker[] = [];
   const running: Array<Promise<void>> = [];
-  for (const queue of queues) {
-    const worker = await createQueueWorker({
+  const newWorker = (queue: TaskQueueName) =>
+    createQueueWorker({
       connection: connection as NativeConnection,
       namespace: config.temporal.namespace,
       queue,
@@ -103,14 +108,32 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       concurrency: config.workers.concurrency[queue],
       workflows: { workflowBundle: { codePath: config.temporal.workflowBundlePath as string } },
     });
+  const controlled: ControlledWorker[] = [];
+  const workerRestarts: Partial<Record<TaskQueueName, number>> = {};
+  let workersStopped = false;
+  const supervise = (queue: TaskQueueName): Promise<void> => {
+    const worker = runControlledWorker({ queue, controls: repos.queueControls, createWorker: () => newWorker(queue), logger, pollMs: 200 });
+    controlled.push(worker);
+    return worker.done.then((exit) => {
+      if (exit !== 'restart' || workersStopped) return;
+      workerRestarts[queue] = (workerRestarts[queue] ?? 0) + 1;
+      return supervise(queue);
+    });
+  };
+  for (const queue of queues) {
+    if (options.queueControl) {
+      running.push(supervise(queue));
+      continue;
+    }
+    const worker = await newWorker(queue);
     workers.push(worker);
     running.push(worker.run());
   }
 
-  let workersStopped = false;
   async function stopWorkers(): Promise<void> {
     if (workersStopped) return;
     workersStopped = true;
+    await Promise.all(controlled.map((worker) => worker.stop()));
     for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
     await Promise.allSettled(running);
   }
@@ -126,6 +149,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     baseUrl,
     workers,
     activityDeps,
+    workerRestarts,
     stopWorkers,
     async stop() {
       await stopWorkers();

@@ -34,7 +34,7 @@ const jobParams = z.object({ workflowId: z.string().regex(WORKFLOW_ID_PATTERN, '
 
 export function createAdminJobsRouter(deps: AppDeps): Router {
   const jobs = createJobsService({ jobs: deps.jobs, uiUrl: deps.config.temporal.uiUrl });
-  const overview = createOverviewService({ jobs: deps.jobs, uiUrl: deps.config.temporal.uiUrl });
+  const overview = createOverviewService({ jobs: deps.jobs, uiUrl: deps.config.temporal.uiUrl, queueState: (queue) => deps.repos.queueControls.get(queue) });
   const router = Router();
   router.use(['/api/admin/overview', '/api/admin/jobs'], requireAuth(deps.auth), requirePermission('view_horizon'));
 

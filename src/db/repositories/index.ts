@@ -4,6 +4,7 @@ import { createApiTokensRepository } from './api-tokens';
 import { createCompaniesRepository } from './companies';
 import { createFailedJobsRepository } from './failed-jobs';
 import { createNotificationDeliveriesRepository } from './notification-deliveries';
+import { createQueueControlsRepository } from './queue-controls';
 import { createReportsRepository } from './reports';
 import { createRetentionRepository } from './retention';
 import { createTicketsRepository } from './tickets';
@@ -20,6 +21,7 @@ export function createRepositories(db: Db) {
     notificationDeliveries: createNotificationDeliveriesRepository(db),
     retention: createRetentionRepository(db),
     reports: createReportsRepository(db),
+    queueControls: createQueueControlsRepository(db),
   };
 }
 

@@ -1,0 +1,63 @@
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { QUEUE_VALUES } from '../../admin/job-query';
+import { createQueuesService } from '../../admin/queues-service';
+import { ALL_TASK_QUEUES } from '../../jobs/contract';
+import type { AppDeps } from '../deps';
+import { forbidden } from '../errors';
+import { asyncHandler } from '../middleware/async-handler';
+import { requireAuth, requirePermission } from '../middleware/auth';
+import { validate } from '../middleware/validate';
+import { authOf } from '../request-context';
+
+const queueParams = z.object({ queue: z.enum(QUEUE_VALUES) });
+const pauseParams = queueParams.extend({ action: z.enum(['pause', 'resume']) });
+
+/** The prefix is closed to anyone holding neither queue permission, whatever the method. */
+const requireQueuePermission: RequestHandler = (req, _res, next) => {
+  const permissions = req.auth?.user.permissions ?? [];
+  if (permissions.includes('manage_queues') || permissions.includes('restart_queues')) return next();
+  next(forbidden('This needs the manage_queues or restart_queues permission'));
+};
+
+export function createAdminQueuesRouter(deps: AppDeps): Router {
+  const queues = createQueuesService(deps.repos);
+  const router = Router();
+  router.use('/api/admin/queues', requireAuth(deps.auth), requireQueuePermission);
+  router.use(['/api/admin/queues/restart', '/api/admin/queues/:queue/restart'], requirePermission('restart_queues'));
+  router.use(['/api/admin/queues/:queue/pause', '/api/admin/queues/:queue/resume'], requirePermission('manage_queues'));
+
+  router.get(
+    '/api/admin/queues',
+    asyncHandler(async (_req, res) => {
+      res.json(await queues.list());
+    }),
+  );
+
+  router.post(
+    '/api/admin/queues/restart',
+    asyncHandler(async (req, res) => {
+      res.status(202).json(await queues.restart(ALL_TASK_QUEUES, authOf(req).user.id));
+    }),
+  );
+
+  router.post(
+    '/api/admin/queues/:queue/:action(pause|resume)',
+    validate({ params: pauseParams }),
+    asyncHandler(async (req, res) => {
+      const { queue, action } = req.params as z.infer<typeof pauseParams>;
+      res.json(await queues.setPaused(queue, action === 'pause', authOf(req).user.id));
+    }),
+  );
+
+  router.post(
+    '/api/admin/queues/:queue/restart',
+    validate({ params: queueParams }),
+    asyncHandler(async (req, res) => {
+      const { queue } = req.params as z.infer<typeof queueParams>;
+      res.status(202).json(await queues.restart([queue], authOf(req).user.id));
+    }),
+  );
+
+  return router;
+}
