@@ -62,6 +62,8 @@ const envSchema = z.object({
   RATE_LIMIT_JOBS_MAX: positiveInt(120),
   RATE_LIMIT_JOBS_WINDOW_SECONDS: positiveInt(60),
   TEMPORAL_UI_SESSION_MINUTES: positiveInt(15),
+  TEMPORAL_UI_PROXY_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  TEMPORAL_UI_UPSTREAM: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), 'must be an http(s) URL'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -91,7 +93,8 @@ export interface Config {
   /** login attempts per IP and e-mail, and job starts per token, within each window */
   rateLimits: { loginMax: number; loginWindowSeconds: number; jobsMax: number; jobsWindowSeconds: number };
   /** lifetime of the cookie that lets a view_horizon holder's browser through the Temporal UI proxy */
-  temporalUi: { sessionMinutes: number };
+  /** the authenticated gateway to the Temporal UI: off unless proxyPort is set */
+  temporalUi: { sessionMinutes: number; proxyPort: number | undefined; upstream: string };
 }
 
 export class ConfigError extends Error {
@@ -165,7 +168,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       jobsMax: env.RATE_LIMIT_JOBS_MAX,
       jobsWindowSeconds: env.RATE_LIMIT_JOBS_WINDOW_SECONDS,
     },
-    temporalUi: { sessionMinutes: env.TEMPORAL_UI_SESSION_MINUTES },
+    temporalUi: {
+      sessionMinutes: env.TEMPORAL_UI_SESSION_MINUTES,
+      proxyPort: env.TEMPORAL_UI_PROXY_PORT,
+      upstream: (env.TEMPORAL_UI_UPSTREAM ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`).replace(/\/$/, ''),
+    },
   };
 }
 

@@ -9,6 +9,7 @@ import { createAdminCleanupRouter } from './routes/admin-cleanup';
 import { createAdminFailedJobsRouter } from './routes/admin-failed-jobs';
 import { createAdminJobsRouter } from './routes/admin-jobs';
 import { createAdminQueuesRouter } from './routes/admin-queues';
+import { createAdminTemporalUiRouter } from './routes/admin-temporal-ui';
 import { createAuthRouter } from './routes/auth';
 import { createHealthRouter } from './routes/health';
 import { createReportsRouter } from './routes/reports';
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createHealthRouter(deps));
   app.use(createAuthRouter(deps));
   app.use(createAdminCleanupRouter(deps));
+  app.use(createAdminTemporalUiRouter(deps));
   app.use(createAdminAuditRouter(deps));
   app.use(createAdminFailedJobsRouter(deps));
   app.use(createAdminJobsRouter(deps));

@@ -5,6 +5,7 @@ import { createDb } from '../db/knex';
 import { createRepositories } from '../db/repositories';
 import { JobsGateway } from '../jobs/gateway';
 import { createLogger } from '../logger';
+import { createTemporalUiGateway } from '../temporal-ui/gateway-app';
 import { createApp } from './app';
 import { rateLimitSettings } from './middleware/rate-limits';
 
@@ -24,8 +25,16 @@ async function main(): Promise<void> {
   });
   logger.info({ url: `http://${config.api.host}:${config.api.port}` }, 'API listening');
 
+  let uiGateway: Server | undefined;
+  if (config.temporalUi.proxyPort !== undefined) {
+    const gateway = createTemporalUiGateway({ auth, upstream: config.temporalUi.upstream, logger });
+    uiGateway = gateway.listen(config.temporalUi.proxyPort, config.api.host);
+    logger.info({ port: config.temporalUi.proxyPort, upstream: config.temporalUi.upstream }, 'Temporal UI gateway listening (view_horizon only)');
+  }
+
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'API shutting down');
+    uiGateway?.close();
     server.close(() => {
       void Promise.allSettled([jobs.close(), db.destroy()]).then(() => process.exit(0));
     });

@@ -27,6 +27,14 @@ export function createAuthService(repos: Repositories, options: { tokenTtlHours:
       return { user: await repos.users.withPermissions(user), tokenId: apiToken.id };
     },
 
+    /** A short-lived token for one purpose (the Temporal UI cookie), owned by an already authenticated user. */
+    async issueShortLivedToken(userId: number, name: string, minutes: number): Promise<{ token: string; expiresAt: Date }> {
+      const { token, hash } = generateToken();
+      const expiresAt = new Date(now().getTime() + minutes * 60_000);
+      await repos.apiTokens.create({ userId, name, kind: 'session', tokenHash: hash, expiresAt });
+      return { token, expiresAt };
+    },
+
     async logout(tokenId: number): Promise<void> {
       await repos.apiTokens.revoke(tokenId, now());
     },

@@ -1,0 +1,53 @@
+import express, { type Express } from 'express';
+import { createProxyMiddleware } from 'http-proxy-middleware';
+import type { AuthService } from '../auth/auth-service';
+import type { Logger } from '../logger';
+import { sessionTokenFrom } from './session-cookie';
+
+const SIGN_IN_HINT =
+  'Sign in to the help desk as a user with the view_horizon permission and open the Temporal UI from the Jobs page ' +
+  '(POST /api/admin/temporal-ui/session sets the access cookie).';
+
+function page(status: number, title: string, text: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${status} ${title}</h1><p>${text}</p></body></html>`;
+}
+
+/**
+ * The Temporal UI outside development: a reverse proxy that lets through only holders of
+ * view_horizon, identified by the short-lived cookie the API hands out.
+ */
+export function createTemporalUiGateway(deps: { auth: AuthService; upstream: string; logger: Logger }): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((req, res, next) => {
+    const token = sessionTokenFrom(req.headers.cookie);
+    if (!token) {
+      res.status(401).type('html').send(page(401, 'Sign-in required', SIGN_IN_HINT));
+      return;
+    }
+    deps.auth.authenticate(token).then(
+      ({ user }) => {
+        if (!user.permissions.includes('view_horizon')) {
+          res.status(403).type('html').send(page(403, 'Forbidden', 'Your role may not see the job monitoring console.'));
+          return;
+        }
+        next();
+      },
+      () => res.status(401).type('html').send(page(401, 'Session expired', SIGN_IN_HINT)),
+    );
+  });
+  app.use(
+    createProxyMiddleware({
+      target: deps.upstream,
+      changeOrigin: true,
+      ws: true,
+      on: {
+        error: (err, _req, res) => {
+          deps.logger.warn({ err }, 'Temporal UI upstream unreachable');
+          if ('writeHead' in res && !res.headersSent) res.writeHead(502, { 'content-type': 'text/html' }).end(page(502, 'Temporal UI unreachable', 'Try again shortly.'));
+        },
+      },
+    }),
+  );
+  return app;
+}
