@@ -23,9 +23,10 @@ const lookupStep: ActivityOptions = {
   },
 };
 
-// SMTP timeouts (10 s connect, 20 s socket) stay under this, so a hung server becomes a classified retryable error
+// SMTP timeouts (10 s connect, 20 s socket) stay under this, so a hung server becomes a classified retryable error;
+// kept short so a send lost with a crashed worker is retried soon
 const emailStep: ActivityOptions = {
-  startToCloseTimeout: '60s',
+  startToCloseTimeout: '30s',
   retry: {
     ...retryPolicy,
     nonRetryableErrorTypes: [NOTIFICATION_FAILURES.smtpPermanent, NOTIFICATION_FAILURES.smtpAuth, NOTIFICATION_FAILURES.eventIdConflict],

@@ -8,6 +8,8 @@ export interface ReceivedMail {
   subject: string;
   parsed: ParsedMail;
   raw: Buffer;
+  acceptedAt: number;
+  sessionId: string;
 }
 
 export interface SmtpRejection {
@@ -24,6 +26,8 @@ export interface SmtpReceiver {
   mails: ReceivedMail[];
   rcptAttempts: Map<string, number>;
   setRule(rule: RecipientRule | undefined): void;
+  /** holds every message this long before answering 250, so sends stay in flight */
+  setAcceptDelay(ms: number): void;
   mailsTo(address: string): ReceivedMail[];
   close(): Promise<void>;
 }
@@ -33,6 +37,8 @@ export async function startSmtpReceiver(options: { auth?: { user: string; pass: 
   const mails: ReceivedMail[] = [];
   const rcptAttempts = new Map<string, number>();
   let rule: RecipientRule | undefined;
+  let acceptDelayMs = 0;
+  const closedSessions = new Set<string>();
 
   const server = new SMTPServer({
     secure: false,
@@ -40,6 +46,9 @@ export async function startSmtpReceiver(options: { auth?: { user: string; pass: 
     authOptional: !options.auth,
     allowInsecureAuth: true,
     logger: false,
+    onClose(session) {
+      closedSessions.add(session.id);
+    },
     onAuth(auth, _session, callback) {
       if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) {
         callback(null, { user: auth.username });
@@ -64,14 +73,23 @@ export async function startSmtpReceiver(options: { auth?: { user: string; pass: 
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks);
-        simpleParser(raw)
+        new Promise((resolve) => setTimeout(resolve, acceptDelayMs))
+          .then(() => simpleParser(raw))
           .then((parsed) => {
+            // commit together with the 250 reply: a client that hung up meanwhile never learned of the
+            // acceptance and will resend (RFC 1047); a queueing MTA would keep both copies
+            if (closedSessions.has(session.id) || clientHungUp(session.id)) {
+              callback(new Error('client went away'));
+              return;
+            }
             mails.push({
               envelopeTo: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
               messageId: parsed.messageId ?? '',
               subject: parsed.subject ?? '',
               parsed,
               raw,
+              acceptedAt: Date.now(),
+              sessionId: session.id,
             });
             callback();
           })
@@ -79,6 +97,15 @@ export async function startSmtpReceiver(options: { auth?: { user: string; pass: 
       });
     },
   });
+  /** the client's side of the connection has ended (FIN seen), even if 'close' has not fired yet */
+  function clientHungUp(sessionId: string): boolean {
+    const connections = (server as unknown as { connections: Set<{ id: string; _socket?: { readableEnded?: boolean; destroyed?: boolean } }> })
+      .connections;
+    for (const connection of connections) {
+      if (connection.id === sessionId) return Boolean(connection._socket?.readableEnded || connection._socket?.destroyed);
+    }
+    return true;
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as AddressInfo).port;
   const credentials = options.auth ? `${encodeURIComponent(options.auth.user)}:${encodeURIComponent(options.auth.pass)}@` : '';
@@ -89,6 +116,9 @@ export async function startSmtpReceiver(options: { auth?: { user: string; pass: 
     rcptAttempts,
     setRule(next) {
       rule = next;
+    },
+    setAcceptDelay(ms) {
+      acceptDelayMs = ms;
     },
     mailsTo(address) {
       return mails.filter((m) => m.envelopeTo.includes(address.toLowerCase()));

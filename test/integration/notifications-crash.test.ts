@@ -1,0 +1,85 @@
+import type { ChildProcess } from 'node:child_process';
+import { TASK_QUEUES } from '../../src/jobs/contract';
+import { createWorld, type World } from '../support/fixtures';
+import { httpClient } from '../support/http';
+import { spawnWorkerProcess } from '../support/system';
+import { waitFor } from '../support/wait';
+import { closedStatus, createTicketScene, startNotificationsHarness, type NotificationsHarness, type TicketScene } from './notifications-helpers';
+
+const EVENTS = 20;
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+}
+
+describe('the notifications worker killed with SIGKILL mid-flight', () => {
+  let h: NotificationsHarness;
+  let world: World;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    // no in-process worker: the real worker entry runs as its own process
+    h = await startNotificationsHarness({ worker: false });
+    world = await createWorld(h.system.repos, h.system.auth);
+  });
+  afterAll(async () => {
+    for (const child of children) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exited(child);
+      }
+    }
+    await h?.stop();
+  });
+
+  it(
+    `over ${EVENTS} events, every recipient receives its mail once after a restart`,
+    async () => {
+      const scenes: TicketScene[] = [];
+      for (let i = 0; i < EVENTS; i++) scenes.push(await createTicketScene(h.system.repos));
+      // a short hold keeps several sends in flight at the kill without widening the SMTP accept window much
+      h.receiver.setAcceptDelay(20);
+
+      const first = spawnWorkerProcess(TASK_QUEUES.notifications, h.system.env);
+      children.push(first);
+      const api = httpClient(h.system.baseUrl, world.tokens.admin);
+      const started = await Promise.all(
+        scenes.map(async (scene) => {
+          const response = await api.post(`/api/tickets/${scene.ticket.id}/events`, { type: 'closed', actorId: scene.assignee.id });
+          expect(response.status).toBe(202);
+          return { scene, ...(response.body as { eventId: string; workflowId: string }) };
+        }),
+      );
+
+      const expected = EVENTS * 3;
+      await waitFor(async () => h.receiver.mails.length >= expected / 4, { timeoutMs: 60_000, what: 'some mails before the kill' });
+      first.kill('SIGKILL');
+      await exited(first);
+      const deliveredBeforeKill = h.receiver.mails.length;
+      expect(deliveredBeforeKill).toBeLessThan(expected);
+
+      h.receiver.setAcceptDelay(0);
+      const second = spawnWorkerProcess(TASK_QUEUES.notifications, h.system.env);
+      children.push(second);
+      for (const { workflowId } of started) expect(await closedStatus(h.system, workflowId, 150_000)).toBe('COMPLETED');
+
+      const perMessage = new Map<string, number>();
+      for (const mail of h.receiver.mails) {
+        for (const to of mail.envelopeTo) perMessage.set(`${mail.messageId} ${to}`, (perMessage.get(`${mail.messageId} ${to}`) ?? 0) + 1);
+      }
+      const wanted = started.flatMap(({ scene, eventId }) =>
+        [scene.requester, scene.clientWatcher, scene.agentWatcher].map(
+          (user) => `<event-${eventId}.user-${user.id}@helpdesk.test> ${user.email.toLowerCase()}`,
+        ),
+      );
+      const duplicates = [...perMessage.entries()].filter(([, count]) => count > 1);
+      expect(duplicates).toEqual([]);
+      expect([...perMessage.keys()].sort()).toEqual(wanted.sort());
+      expect(h.receiver.mails).toHaveLength(expected);
+
+      second.kill('SIGTERM');
+      await exited(second);
+    },
+    240_000,
+  );
+});
