@@ -12,6 +12,7 @@ import { createAdminQueuesRouter } from './routes/admin-queues';
 import { createAdminTemporalUiRouter } from './routes/admin-temporal-ui';
 import { createAuthRouter } from './routes/auth';
 import { createHealthRouter } from './routes/health';
+import { createPagesRouter } from './routes/pages';
 import { createReportsRouter } from './routes/reports';
 import { createTicketEventsRouter } from './routes/ticket-events';
 
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createAdminQueuesRouter(deps));
   app.use(createReportsRouter(deps));
   app.use(createTicketEventsRouter(deps));
+  app.use(createPagesRouter());
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { FIXTURE_PASSWORD } from '../support/fixtures';
+
+/** Debian's chromium (installed by apt in CI); playwright-core never downloads a browser. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOT_DIR = path.resolve(__dirname, '..', '..', 'test-results', 'screenshots');
+
+export function launchChromium(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM_PATH)) {
+    throw new Error(`no Chromium at ${CHROMIUM_PATH}: install it with "apt-get install -y chromium" (or set CHROMIUM_PATH)`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A fresh context per user: its own sessionStorage, so no token leaks between roles. */
+export async function newPage(browser: Browser, baseURL: string, width = 1280): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ baseURL, viewport: { width, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  // a CSP violation, a script error or a missing asset shows up here; API answers of 4xx are expected and checked by the tests
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
+  });
+  page.on('response', (response) => {
+    if (!new URL(response.url()).pathname.startsWith('/api/') && response.status() >= 400) errors.push(`${response.status()} ${response.url()}`);
+  });
+  page.on('pageerror', (err) => errors.push(err.message));
+  return { context, page, errors };
+}
+
+/** Signs in with the keyboard only: type, Tab, type, Enter. */
+export async function signIn(page: Page, email: string): Promise<void> {
+  await page.locator('#login-email').waitFor();
+  await page.locator('#login-email').focus();
+  await page.keyboard.type(email);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(FIXTURE_PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.locator('#app-section').waitFor({ state: 'visible' });
+}
+
+/** Full-page screenshots at desktop width and at 375 px. */
+export async function screenshotBothWidths(page: Page, name: string): Promise<string[]> {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const files: string[] = [];
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: 900 });
+    const file = path.join(SCREENSHOT_DIR, `${name}-${width}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    files.push(file);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  return files;
+}
+
+/** The page never reloaded since the marker was set. */
+export async function markPage(page: Page): Promise<void> {
+  await page.evaluate(() => ((globalThis as unknown as { __noReload: boolean }).__noReload = true));
+}
+
+export async function stillSamePage(page: Page): Promise<boolean> {
+  return page.evaluate(() => (globalThis as unknown as { __noReload?: boolean }).__noReload === true);
+}

@@ -1,0 +1,199 @@
+import fs from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { TASK_QUEUES } from '../../src/jobs/contract';
+import { createSmtpMailer } from '../../src/mail/smtp-mailer';
+import type { Mailer } from '../../src/mail/outgoing-mail';
+import { REPORT_COLUMNS } from '../../src/reports/columns';
+import { closedStatus, createTicketScene } from '../integration/notifications-helpers';
+import { startSmtpReceiver, type SmtpReceiver } from '../integration/notifications-smtp-receiver';
+import { expectedRows, parseCsv } from '../integration/reports-helpers';
+import { createWorld, type World } from '../support/fixtures';
+import { httpClient } from '../support/http';
+import { startTestSystem, type TestSystem } from '../support/system';
+import { waitFor } from '../support/wait';
+import { launchChromium, markPage, newPage, screenshotBothWidths, signIn, stillSamePage } from './browser';
+
+const DAY = 86_400_000;
+
+describe('pages in a real browser: reports and jobs', () => {
+  let system: TestSystem;
+  let receiver: SmtpReceiver;
+  let mailer: Mailer;
+  let world: World;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    receiver = await startSmtpReceiver();
+    mailer = createSmtpMailer({ url: receiver.url, from: 'Help Desk <helpdesk@helpdesk.test>' });
+    [system, browser] = await Promise.all([
+      startTestSystem({ queues: [TASK_QUEUES.reports, TASK_QUEUES.notifications], activityDeps: (deps) => ({ ...deps, mailer }) }),
+      launchChromium(),
+    ]);
+    world = await createWorld(system.repos, system.auth);
+    // tickets of both companies over ten days, every status and priority
+    const statuses = ['open', 'pending', 'resolved', 'closed'] as const;
+    const priorities = ['low', 'normal', 'high', 'urgent'] as const;
+    const start = Date.UTC(2024, 2, 1, 12);
+    for (let i = 0; i < 24; i++) {
+      const company = i % 3 === 0 ? world.companyB : world.companyA;
+      await system.repos.tickets.create({
+        companyId: company.id,
+        requesterId: company.id === world.companyA.id ? world.clientA.id : world.clientB.id,
+        assigneeId: i % 2 ? world.agent.id : null,
+        subject: i === 5 ? '=HYPERLINK("x") "quoted", comma' : `Ticket ${i}`,
+        description: 'e2e',
+        status: statuses[i % 4],
+        priority: priorities[(i >> 1) % 4],
+        createdAt: new Date(start + (i % 10) * DAY),
+      });
+    }
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+    await mailer?.close();
+    await receiver?.close();
+  });
+  afterEach(() => receiver.setRule(undefined));
+
+  it('an agent signs in, generates a filtered CSV report, sees it become ready without reloading, downloads and deletes it', async () => {
+    const { context, page, errors } = await newPage(browser, system.baseUrl);
+    try {
+      await page.goto('/');
+      await signIn(page, world.agent.email);
+      await markPage(page);
+      await expect(page.locator('#user-name').textContent()).resolves.toContain(world.agent.name);
+      // an agent has no Jobs link
+      expect(await page.locator('nav a[href="/admin/jobs"]').isHidden()).toBe(true);
+
+      // a field-level error from the API is shown next to its field
+      await page.fill('#filter-from', '2024-03-08');
+      await page.fill('#filter-to', '2024-03-02');
+      await page.click('#report-form button[type="submit"]');
+      await page.locator('#filter-to-error').waitFor({ state: 'visible' });
+      expect(await page.locator('#filter-to-error').textContent()).toContain('must not be before filters.from');
+      expect(await page.locator('#filter-to').getAttribute('aria-invalid')).toBe('true');
+      expect(await page.locator('#error-message').textContent()).toMatch(/valid/i);
+
+      await page.fill('#filter-from', '2024-03-02');
+      await page.fill('#filter-to', '2024-03-08');
+      await page.fill('#filter-companies', String(world.companyA.id));
+      await page.check('input[name="statuses"][value="open"]');
+      await page.check('input[name="statuses"][value="closed"]');
+      await page.check('input[name="format"][value="csv"]');
+      await page.click('#report-form button[type="submit"]');
+      await page.locator('#status-message', { hasText: /Report \d+ requested/ }).waitFor();
+      expect(await page.locator('#filter-to').getAttribute('aria-invalid')).toBeNull();
+
+      const [report] = await system.repos.reports.listRecent({ userId: world.agent.id, limit: 1 });
+      const row = page.locator(`#report-${report.id}`);
+      await row.waitFor();
+      expect(await row.textContent()).toContain(`2024-03-02 → 2024-03-08 · company ${world.companyA.id} · open, closed`);
+      // the page polls: the row turns ready and downloadable while the page stays the same document
+      await page.locator(`#report-${report.id}[data-status="ready"] button[data-action="download"]`).waitFor({ timeout: 30_000 });
+      expect(await stillSamePage(page)).toBe(true);
+      expect(await row.locator('progress').getAttribute('value')).toBe('100');
+      expect(await page.locator('#status-message').textContent()).toContain(`Report ${report.id} is ready to download.`);
+
+      const filters = { from: '2024-03-02', to: '2024-03-08', companyIds: [world.companyA.id], statuses: ['open', 'closed'] as Array<'open' | 'closed'> };
+      const expected = await expectedRows(system.db, filters);
+      expect(expected.length).toBeGreaterThan(2);
+      expect(await row.locator('td[data-label="Rows"]').textContent()).toBe(String(expected.length));
+
+      await screenshotBothWidths(page, 'reports');
+
+      const [download] = await Promise.all([page.waitForEvent('download'), row.locator('button[data-action="download"]').click()]);
+      expect(download.suggestedFilename()).toBe(`report-${report.id}.csv`);
+      const csv = fs.readFileSync((await download.path()) as string, 'utf8').replace(/^\uFEFF/, '');
+      const records = parseCsv(csv);
+      expect(records[0]).toEqual(REPORT_COLUMNS.map((c) => c.key));
+      expect(records).toHaveLength(expected.length + 1);
+      expect(records.slice(1).map((r) => Number(r[0]))).toEqual(expected.map((r) => r.id));
+
+      page.once('dialog', (dialog) => void dialog.accept());
+      await row.locator('button[data-action="delete"]').click();
+      await row.waitFor({ state: 'detached' });
+      expect(await system.repos.reports.findById(report.id)).toBeUndefined();
+      expect(await stillSamePage(page)).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('an admin sees a failed notification grouped by error, retries it, and the row leaves the failed list without reloading', async () => {
+    const scene = await createTicketScene(system.repos, 'Coffee machine leaks');
+    const rejected = scene.clientWatcher.email.toLowerCase();
+    receiver.setRule((address) => (address === rejected ? { code: 550, message: 'No such mailbox' } : undefined));
+    const posted = await httpClient(system.baseUrl, world.tokens.admin).post(`/api/tickets/${scene.ticket.id}/events`, { type: 'closed', actorId: scene.assignee.id });
+    expect(posted.status).toBe(202);
+    expect(await closedStatus(system, posted.body.workflowId)).toBe('FAILED');
+    const [failed] = await system.repos.failedJobs.listByWorkflowId(posted.body.workflowId);
+    receiver.setRule(undefined);
+
+    const { context, page, errors } = await newPage(browser, system.baseUrl);
+    try {
+      await page.goto('/admin/jobs');
+      await signIn(page, world.admin.email);
+      await markPage(page);
+      await page.locator('#overview-body tr[data-queue="notifications"]').waitFor();
+      expect(await page.locator('#overview-body tr').count()).toBe(3);
+
+      const failedRow = page.locator(`#failed-job-${failed.id}`);
+      await failedRow.waitFor();
+      const group = page.locator('.group', { has: failedRow });
+      expect(await group.locator('h3').textContent()).toMatch(/^notification · NotificationDeliveryFailed — \d+ jobs?$/);
+      expect(await failedRow.textContent()).toContain(`ticket #${scene.ticket.id}`);
+      const link = failedRow.locator('a[data-temporal-ui]');
+      expect(await link.getAttribute('href')).toContain(`/workflows/${encodeURIComponent(posted.body.workflowId)}`);
+      await screenshotBothWidths(page, 'jobs');
+
+      // keyboard only: focus the retry button and press Enter
+      await failedRow.locator('button[data-action="retry"]').focus();
+      await page.keyboard.press('Enter');
+      await page.locator('#status-message', { hasText: `Retry of failed job ${failed.id} started` }).waitFor();
+      await failedRow.waitFor({ state: 'detached' });
+      const retried = page.locator(`#retried-job-${failed.id}`);
+      await retried.waitFor();
+      await retried.locator('.badge', { hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
+      expect(await stillSamePage(page)).toBe(true);
+      expect(receiver.mailsTo(rejected)).toHaveLength(1);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a client sees neither the Jobs page nor another company’s data', async () => {
+    const agentReport = await httpClient(system.baseUrl, world.tokens.agent).post('/api/reports', { format: 'json', filters: {} });
+    expect(agentReport.status).toBe(202);
+    const client = httpClient(system.baseUrl, world.tokens.clientA);
+    const overview = await client.get('/api/admin/overview');
+    expect(overview.status).toBe(403);
+    expect((await client.get('/api/admin/failed-jobs')).status).toBe(403);
+
+    const { context, page } = await newPage(browser, system.baseUrl, 375);
+    try {
+      await page.goto('/admin/jobs');
+      await signIn(page, world.clientA.email);
+      await page.locator('#not-allowed').waitFor({ state: 'visible' });
+      expect(await page.locator('#not-allowed-text').textContent()).toContain(overview.body.error.message);
+      expect(await page.locator('#jobs-content').isHidden()).toBe(true);
+      expect(await page.locator('#failed-groups tr').count()).toBe(0);
+
+      await page.goto('/');
+      await page.locator('#app-section').waitFor({ state: 'visible' });
+      const before = await system.repos.reports.listRecent({ userId: world.clientA.id, limit: 20 });
+      await page.fill('#filter-companies', String(world.companyB.id));
+      await page.click('#report-form button[type="submit"]');
+      await page.locator('#error-message', { hasText: "You can only report on your own company's tickets" }).waitFor();
+      expect(await system.repos.reports.listRecent({ userId: world.clientA.id, limit: 20 })).toHaveLength(before.length);
+      // the agent's report never shows up in the client's list, nor can the client open it
+      await waitFor(async () => (await page.locator('#reports-empty').isVisible()) || undefined, { what: 'the empty report list' });
+      expect(await page.locator(`#report-${agentReport.body.id}`).count()).toBe(0);
+      expect((await client.get(`/api/reports/${agentReport.body.id}`)).status).toBe(404);
+    } finally {
+      await context.close();
+    }
+  });
+});
