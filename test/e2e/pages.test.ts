@@ -3,6 +3,7 @@ import type { Browser } from 'playwright-core';
 import { TASK_QUEUES } from '../../src/jobs/contract';
 import { createSmtpMailer } from '../../src/mail/smtp-mailer';
 import type { Mailer } from '../../src/mail/outgoing-mail';
+import { seedBulkTickets } from '../../src/db/seed-bulk';
 import { REPORT_COLUMNS } from '../../src/reports/columns';
 import { closedStatus, createTicketScene } from '../integration/notifications-helpers';
 import { startSmtpReceiver, type SmtpReceiver } from '../integration/notifications-smtp-receiver';
@@ -14,6 +15,19 @@ import { waitFor } from '../support/wait';
 import { launchChromium, markPage, newPage, screenshotBothWidths, signIn, stillSamePage } from './browser';
 
 const DAY = 86_400_000;
+// the export throttles per 1000 rows: ~3000 matching rows take ~3 s
+const EXPORT_ROWS_PER_SECOND = 1000;
+
+/** Records every status/percent the reports table shows, as the DOM changes. */
+const RECORD_PROGRESS = `
+  window.__seen = [];
+  new MutationObserver(() => {
+    for (const row of document.querySelectorAll('#reports-body tr')) {
+      const entry = row.dataset.status + ':' + row.children[4].dataset.percent;
+      if (window.__seen.at(-1) !== entry) window.__seen.push(entry);
+    }
+  }).observe(document.getElementById('reports-body'), { subtree: true, childList: true, attributes: true });
+`;
 
 describe('pages in a real browser: reports and jobs', () => {
   let system: TestSystem;
@@ -26,10 +40,23 @@ describe('pages in a real browser: reports and jobs', () => {
     receiver = await startSmtpReceiver();
     mailer = createSmtpMailer({ url: receiver.url, from: 'Help Desk <helpdesk@helpdesk.test>' });
     [system, browser] = await Promise.all([
-      startTestSystem({ queues: [TASK_QUEUES.reports, TASK_QUEUES.notifications], activityDeps: (deps) => ({ ...deps, mailer }) }),
+      startTestSystem({
+        queues: [TASK_QUEUES.reports, TASK_QUEUES.notifications],
+        activityDeps: (deps) => ({ ...deps, mailer }),
+        // throttled so the page has a few seconds to show the progress moving
+        env: { REPORT_EXPORT_MAX_ROWS_PER_SECOND: String(EXPORT_ROWS_PER_SECOND) },
+      }),
       launchChromium(),
     ]);
     world = await createWorld(system.repos, system.auth);
+    await seedBulkTickets(system.db, {
+      count: 6000,
+      companyIds: [world.companyA.id],
+      userIds: [world.agent.id, world.clientA.id],
+      start: new Date(Date.UTC(2024, 2, 1)),
+      spanDays: 10,
+      seed: 7,
+    });
     // tickets of both companies over ten days, every status and priority
     const statuses = ['open', 'pending', 'resolved', 'closed'] as const;
     const priorities = ['low', 'normal', 'high', 'urgent'] as const;
@@ -79,8 +106,10 @@ describe('pages in a real browser: reports and jobs', () => {
       await page.fill('#filter-to', '2024-03-08');
       await page.fill('#filter-companies', String(world.companyA.id));
       await page.check('input[name="statuses"][value="open"]');
+      await page.check('input[name="statuses"][value="pending"]');
       await page.check('input[name="statuses"][value="closed"]');
       await page.check('input[name="format"][value="csv"]');
+      await page.evaluate(RECORD_PROGRESS);
       await page.click('#report-form button[type="submit"]');
       await page.locator('#status-message', { hasText: /Report \d+ requested/ }).waitFor();
       expect(await page.locator('#filter-to').getAttribute('aria-invalid')).toBeNull();
@@ -88,16 +117,21 @@ describe('pages in a real browser: reports and jobs', () => {
       const [report] = await system.repos.reports.listRecent({ userId: world.agent.id, limit: 1 });
       const row = page.locator(`#report-${report.id}`);
       await row.waitFor();
-      expect(await row.textContent()).toContain(`2024-03-02 → 2024-03-08 · company ${world.companyA.id} · open, closed`);
+      expect(await row.textContent()).toContain(`2024-03-02 → 2024-03-08 · company ${world.companyA.id} · open, pending, closed`);
       // the page polls: the row turns ready and downloadable while the page stays the same document
       await page.locator(`#report-${report.id}[data-status="ready"] button[data-action="download"]`).waitFor({ timeout: 30_000 });
       expect(await stillSamePage(page)).toBe(true);
       expect(await row.locator('progress').getAttribute('value')).toBe('100');
+      const seen = (await page.evaluate('window.__seen')) as string[];
+      const percents = seen.map((entry) => Number(entry.split(':')[1]));
+      expect(seen.at(-1)).toBe('ready:100');
+      expect(seen.some((entry) => /^running:([1-9]|[1-9]\d)$/.test(entry))).toBe(true);
+      expect(percents).toEqual([...percents].sort((a, b) => a - b));
       expect(await page.locator('#status-message').textContent()).toContain(`Report ${report.id} is ready to download.`);
 
-      const filters = { from: '2024-03-02', to: '2024-03-08', companyIds: [world.companyA.id], statuses: ['open', 'closed'] as Array<'open' | 'closed'> };
+      const filters = { from: '2024-03-02', to: '2024-03-08', companyIds: [world.companyA.id], statuses: ['open', 'pending', 'closed'] as Array<'open' | 'pending' | 'closed'> };
       const expected = await expectedRows(system.db, filters);
-      expect(expected.length).toBeGreaterThan(2);
+      expect(expected.length).toBeGreaterThan(EXPORT_ROWS_PER_SECOND * 2);
       expect(await row.locator('td[data-label="Rows"]').textContent()).toBe(String(expected.length));
 
       await screenshotBothWidths(page, 'reports');
@@ -165,7 +199,7 @@ describe('pages in a real browser: reports and jobs', () => {
   });
 
   it('a client sees neither the Jobs page nor another company’s data', async () => {
-    const agentReport = await httpClient(system.baseUrl, world.tokens.agent).post('/api/reports', { format: 'json', filters: {} });
+    const agentReport = await httpClient(system.baseUrl, world.tokens.agent).post('/api/reports', { format: 'json', filters: { companyIds: [world.companyB.id] } });
     expect(agentReport.status).toBe(202);
     const client = httpClient(system.baseUrl, world.tokens.clientA);
     const overview = await client.get('/api/admin/overview');
