@@ -53,12 +53,14 @@ export async function signIn(page: Page, email: string): Promise<void> {
   await page.locator('#app-section').waitFor({ state: 'visible' });
 }
 
-/** Full-page screenshots at desktop width and at 375 px. */
+/** Full-page screenshots at desktop width and at 375 px; fails if the page scrolls sideways at either width. */
 export async function screenshotBothWidths(page: Page, name: string): Promise<string[]> {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const files: string[] = [];
   for (const width of [1280, 375]) {
     await page.setViewportSize({ width, height: 900 });
+    const scrollWidth = (await page.evaluate('document.documentElement.scrollWidth')) as number;
+    if (scrollWidth > width) throw new Error(`${name} is ${scrollWidth} px wide at a ${width} px viewport`);
     const file = path.join(SCREENSHOT_DIR, `${name}-${width}.png`);
     await page.screenshot({ path: file, fullPage: true });
     files.push(file);
@@ -74,4 +76,18 @@ export async function markPage(page: Page): Promise<void> {
 
 export async function stillSamePage(page: Page): Promise<boolean> {
   return page.evaluate(() => (globalThis as unknown as { __noReload?: boolean }).__noReload === true);
+}
+
+/** Ids (or names) of visible and hidden form controls that no <label> names. */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  return (await page.evaluate(
+    `[...document.querySelectorAll('input, select, textarea')].filter((c) => c.labels.length === 0).map((c) => c.id || c.name)`,
+  )) as string[];
+}
+
+/** The focused element's id and computed outline, to check that keyboard focus is visible. */
+export async function focusedOutline(page: Page): Promise<{ id: string; text: string; outlineStyle: string; outlineWidth: string }> {
+  return (await page.evaluate(
+    `(() => { const el = document.activeElement; const style = getComputedStyle(el); return { id: el.id, text: el.textContent.trim(), outlineStyle: style.outlineStyle, outlineWidth: style.outlineWidth }; })()`,
+  )) as { id: string; text: string; outlineStyle: string; outlineWidth: string };
 }

@@ -12,7 +12,7 @@ import { createWorld, type World } from '../support/fixtures';
 import { httpClient } from '../support/http';
 import { startTestSystem, type TestSystem } from '../support/system';
 import { waitFor } from '../support/wait';
-import { launchChromium, markPage, newPage, screenshotBothWidths, signIn, stillSamePage } from './browser';
+import { focusedOutline, launchChromium, markPage, newPage, screenshotBothWidths, signIn, stillSamePage, unlabelledControls } from './browser';
 
 const DAY = 86_400_000;
 // the export throttles per 1000 rows: ~3000 matching rows take ~3 s
@@ -110,7 +110,11 @@ describe('pages in a real browser: reports and jobs', () => {
       await page.check('input[name="statuses"][value="closed"]');
       await page.check('input[name="format"][value="csv"]');
       await page.evaluate(RECORD_PROGRESS);
-      await page.click('#report-form button[type="submit"]');
+      // keyboard only: from the last priority box, Tab reaches the submit button, which shows its focus
+      await page.focus('input[name="priorities"][value="urgent"]');
+      await page.keyboard.press('Tab');
+      expect(await focusedOutline(page)).toMatchObject({ text: 'Generate report', outlineStyle: 'solid', outlineWidth: '3px' });
+      await page.keyboard.press('Enter');
       await page.locator('#status-message', { hasText: /Report \d+ requested/ }).waitFor();
       expect(await page.locator('#filter-to').getAttribute('aria-invalid')).toBeNull();
 
@@ -134,6 +138,8 @@ describe('pages in a real browser: reports and jobs', () => {
       expect(expected.length).toBeGreaterThan(EXPORT_ROWS_PER_SECOND * 2);
       expect(await row.locator('td[data-label="Rows"]').textContent()).toBe(String(expected.length));
 
+      expect(await unlabelledControls(page)).toEqual([]);
+      expect(await page.locator('#main [onclick], #main [role="button"], #main a:not([href])').count()).toBe(0);
       await screenshotBothWidths(page, 'reports');
 
       const [download] = await Promise.all([page.waitForEvent('download'), row.locator('button[data-action="download"]').click()]);
@@ -180,6 +186,7 @@ describe('pages in a real browser: reports and jobs', () => {
       expect(await failedRow.textContent()).toContain(`ticket #${scene.ticket.id}`);
       const link = failedRow.locator('a[data-temporal-ui]');
       expect(await link.getAttribute('href')).toContain(`/workflows/${encodeURIComponent(posted.body.workflowId)}`);
+      expect(await unlabelledControls(page)).toEqual([]);
       await screenshotBothWidths(page, 'jobs');
 
       // keyboard only: focus the retry button and press Enter
