@@ -216,11 +216,24 @@ describe('pages in a real browser: reports and jobs', () => {
     const { context, page } = await newPage(browser, system.baseUrl, 375);
     try {
       await page.goto('/admin/jobs');
+      // sign-in errors: a field-level one next to the e-mail field, then the API's generic refusal
+      await page.fill('#login-email', 'not-an-email');
+      await page.fill('#login-password', 'whatever');
+      await page.press('#login-password', 'Enter');
+      await page.locator('#login-email-error').waitFor({ state: 'visible' });
+      expect(await page.locator('#login-email').getAttribute('aria-invalid')).toBe('true');
+      await page.fill('#login-email', world.clientA.email);
+      await page.press('#login-password', 'Enter');
+      await page.locator('#error-message', { hasText: 'Invalid e-mail or password' }).waitFor();
+      expect(await page.locator('#login-email-error').isHidden()).toBe(true);
+      await page.fill('#login-email', '');
+      await page.fill('#login-password', '');
       await signIn(page, world.clientA.email);
       await page.locator('#not-allowed').waitFor({ state: 'visible' });
       expect(await page.locator('#not-allowed-text').textContent()).toContain(overview.body.error.message);
       expect(await page.locator('#jobs-content').isHidden()).toBe(true);
       expect(await page.locator('#failed-groups tr').count()).toBe(0);
+      await screenshotBothWidths(page, 'jobs-not-allowed');
 
       await page.goto('/');
       await page.locator('#app-section').waitFor({ state: 'visible' });
