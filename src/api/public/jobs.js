@@ -204,7 +204,7 @@ startSession({
       content.hidden = true;
       notAllowed.hidden = false;
       document.getElementById('not-allowed-text').textContent =
-        err.status === 403 ? `You are not allowed to see the Jobs page: ${err.message}.` : `The Jobs page could not load: ${describeError(err)}`;
+        err.status === 403 ? `You are not allowed to see the Jobs page. ${err.message}.` : `The Jobs page could not load: ${describeError(err)}`;
       document.getElementById('not-allowed-title').textContent = err.status === 403 ? 'Not allowed' : 'Unavailable';
       return;
     }
