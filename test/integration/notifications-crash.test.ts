@@ -33,7 +33,7 @@ describe('the notifications worker killed with SIGKILL mid-flight', () => {
   });
 
   it(
-    `over ${EVENTS} events, every recipient receives its mail once after a restart`,
+    `over ${EVENTS} events, every recipient receives its mail after a restart; only a send the kill caught mid-flight can repeat`,
     async () => {
       const scenes: TicketScene[] = [];
       for (let i = 0; i < EVENTS; i++) scenes.push(await createTicketScene(h.system.repos));
@@ -53,6 +53,7 @@ describe('the notifications worker killed with SIGKILL mid-flight', () => {
 
       const expected = EVENTS * 3;
       await waitFor(async () => h.receiver.mails.length >= expected / 4, { timeoutMs: 60_000, what: 'some mails before the kill' });
+      const killedAt = Date.now();
       first.kill('SIGKILL');
       await exited(first);
       const deliveredBeforeKill = h.receiver.mails.length;
@@ -63,19 +64,32 @@ describe('the notifications worker killed with SIGKILL mid-flight', () => {
       children.push(second);
       for (const { workflowId } of started) expect(await closedStatus(h.system, workflowId, 150_000)).toBe('COMPLETED');
 
-      const perMessage = new Map<string, number>();
+      const perMessage = new Map<string, number[]>();
       for (const mail of h.receiver.mails) {
-        for (const to of mail.envelopeTo) perMessage.set(`${mail.messageId} ${to}`, (perMessage.get(`${mail.messageId} ${to}`) ?? 0) + 1);
+        for (const to of mail.envelopeTo) {
+          const key = `${mail.messageId} ${to}`;
+          perMessage.set(key, [...(perMessage.get(key) ?? []), mail.acceptedAt]);
+        }
       }
       const wanted = started.flatMap(({ scene, eventId }) =>
         [scene.requester, scene.clientWatcher, scene.agentWatcher].map(
           (user) => `<event-${eventId}.user-${user.id}@helpdesk.test> ${user.email.toLowerCase()}`,
         ),
       );
-      const duplicates = [...perMessage.entries()].filter(([, count]) => count > 1);
-      expect(duplicates).toEqual([]);
       expect([...perMessage.keys()].sort()).toEqual(wanted.sort());
-      expect(h.receiver.mails).toHaveLength(expected);
+      // SMTP cannot be exactly-once across a crash: a message the server accepted in the instant the
+      // worker died, before the ledger recorded it, is sent again (same Message-ID, which mail clients
+      // deduplicate). Anything recorded before the kill is never resent, and at most the sends in
+      // flight (the worker's activity slots) can repeat.
+      const repeated = [...perMessage.entries()].filter(([, acceptedAt]) => acceptedAt.length > 1);
+      for (const [key, acceptedAt] of repeated) {
+        expect({ key, copies: acceptedAt.length }).toEqual({ key, copies: 2 });
+        expect(Math.min(...acceptedAt)).toBeGreaterThanOrEqual(killedAt - 250);
+      }
+      expect(repeated.length).toBeLessThanOrEqual(h.system.config.workers.concurrency.notifications);
+      expect(h.receiver.mails).toHaveLength(expected + repeated.length);
+      const ledger = await h.system.db('notification_deliveries').whereIn('event_id', started.map((s) => s.eventId)).pluck('status');
+      expect(ledger).toEqual(Array(expected).fill('sent'));
 
       second.kill('SIGTERM');
       await exited(second);
