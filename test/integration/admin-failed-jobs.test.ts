@@ -1,34 +1,33 @@
 import { TASK_QUEUES } from '../../src/jobs/contract';
-import { createSmtpMailer } from '../../src/mail/smtp-mailer';
-import type { Mailer } from '../../src/mail/outgoing-mail';
 import { createWorld, type World } from '../support/fixtures';
 import { httpClient } from '../support/http';
-import { startTestSystem, type TestSystem } from '../support/system';
+import type { TestSystem } from '../support/system';
 import { expectForbiddenForNonAdmins, roleTokens, statusMatrix } from './admin-helpers';
-import { closedStatus, createTicketScene, sortedAddresses, type TicketScene } from './notifications-helpers';
-import { startSmtpReceiver, type SmtpReceiver } from './notifications-smtp-receiver';
+import {
+  closedStatus,
+  createTicketScene,
+  sortedAddresses,
+  startNotificationsHarness,
+  type NotificationsHarness,
+  type TicketScene,
+} from './notifications-helpers';
+import type { SmtpReceiver } from './notifications-smtp-receiver';
 
 describe('admin: failed-job triage and retry', () => {
   let system: TestSystem;
   let receiver: SmtpReceiver;
-  let mailer: Mailer;
+  let harness: NotificationsHarness;
   let world: World;
   let admin: ReturnType<typeof httpClient>;
 
   beforeAll(async () => {
-    receiver = await startSmtpReceiver();
-    mailer = createSmtpMailer({ url: receiver.url, from: 'Help Desk <helpdesk@helpdesk.test>' });
-    system = await startTestSystem({
-      queues: [TASK_QUEUES.notifications, TASK_QUEUES.default],
-      activityDeps: (deps) => ({ ...deps, mailer }),
-    });
+    harness = await startNotificationsHarness({ queues: [TASK_QUEUES.notifications, TASK_QUEUES.default] });
+    ({ system, receiver } = harness);
     world = await createWorld(system.repos, system.auth);
     admin = httpClient(system.baseUrl, world.tokens.admin);
   });
   afterAll(async () => {
-    await system?.stop();
-    await mailer?.close();
-    await receiver?.close();
+    await harness?.stop();
   });
   afterEach(() => receiver.setRule(undefined));
 

@@ -1,36 +1,37 @@
 import { TASK_QUEUES } from '../../src/jobs/contract';
-import { createSmtpMailer } from '../../src/mail/smtp-mailer';
-import type { Mailer } from '../../src/mail/outgoing-mail';
 import { createWorld, type World } from '../support/fixtures';
 import { httpClient } from '../support/http';
-import { startTestSystem, type TestSystem } from '../support/system';
+import type { TestSystem } from '../support/system';
 import { waitFor } from '../support/wait';
 import { expectForbiddenForNonAdmins, statusMatrix } from './admin-helpers';
-import { closedStatus, createTicketScene, sortedAddresses } from './notifications-helpers';
-import { startSmtpReceiver, type SmtpReceiver } from './notifications-smtp-receiver';
+import {
+  closedStatus,
+  createTicketScene,
+  sortedAddresses,
+  startNotificationsHarness,
+  type NotificationsHarness,
+} from './notifications-helpers';
+import type { SmtpReceiver } from './notifications-smtp-receiver';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('admin: queue pause, resume and graceful restart', () => {
   let system: TestSystem;
   let receiver: SmtpReceiver;
-  let mailer: Mailer;
+  let harness: NotificationsHarness;
   let world: World;
   let admin: ReturnType<typeof httpClient>;
 
   beforeAll(async () => {
-    receiver = await startSmtpReceiver();
-    mailer = createSmtpMailer({ url: receiver.url, from: 'Help Desk <helpdesk@helpdesk.test>' });
-    system = await startTestSystem({ queues: [TASK_QUEUES.notifications], queueControl: true, activityDeps: (deps) => ({ ...deps, mailer }) });
+    harness = await startNotificationsHarness({ queues: [TASK_QUEUES.notifications], queueControl: true });
+    ({ system, receiver } = harness);
     world = await createWorld(system.repos, system.auth);
     admin = httpClient(system.baseUrl, world.tokens.admin);
   });
   afterAll(async () => {
     // other files share this database: never leave a queue paused behind
     for (const queue of Object.values(TASK_QUEUES)) await system?.repos.queueControls.setPaused(queue, false, null);
-    await system?.stop();
-    await mailer?.close();
-    await receiver?.close();
+    await harness?.stop();
   });
 
   const mailsOf = (eventId: string) => receiver.mails.filter((m) => m.messageId.startsWith(`<event-${eventId}.`));

@@ -5,7 +5,7 @@ import { TASK_QUEUES } from '../../src/jobs/contract';
 import { createSmtpMailer } from '../../src/mail/smtp-mailer';
 import type { Mailer } from '../../src/mail/outgoing-mail';
 import { createUser, uniqueSuffix } from '../support/fixtures';
-import { startTestSystem, type TestSystem } from '../support/system';
+import { startTestSystem, type TestSystem, type TestSystemOptions } from '../support/system';
 import { startSmtpReceiver, type SmtpReceiver } from './notifications-smtp-receiver';
 
 export interface NotificationsHarness {
@@ -16,11 +16,14 @@ export interface NotificationsHarness {
 }
 
 /** The real system with a notifications worker whose mailer talks SMTP to a real receiver. */
-export async function startNotificationsHarness(options: { worker?: boolean } = {}): Promise<NotificationsHarness> {
+export async function startNotificationsHarness(
+  options: { worker?: boolean } & Pick<TestSystemOptions, 'queues' | 'queueControl'> = {},
+): Promise<NotificationsHarness> {
   const receiver = await startSmtpReceiver();
   const mailer = createSmtpMailer({ url: receiver.url, from: 'Help Desk <helpdesk@helpdesk.test>' });
   const system = await startTestSystem({
-    queues: options.worker === false ? [] : [TASK_QUEUES.notifications],
+    queues: options.queues ?? (options.worker === false ? [] : [TASK_QUEUES.notifications]),
+    queueControl: options.queueControl,
     env: { SMTP_URL: receiver.url },
     activityDeps: (deps) => ({ ...deps, mailer }),
   });
