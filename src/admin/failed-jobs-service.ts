@@ -1,7 +1,7 @@
 import { AppError, conflict, notFound } from '../api/errors';
 import type { Repositories } from '../db/repositories';
 import type { FailedJob, FailedJobFilter, RetryStatus } from '../db/repositories/failed-jobs';
-import { JOB_TYPES, TASK_QUEUES, WORKFLOW_TYPES, type CleanupInput } from '../jobs/contract';
+import { JOB_TYPES, TASK_QUEUES, WORKFLOW_TYPES, workflowIds, type CleanupInput } from '../jobs/contract';
 import type { JobsGateway, StartedJob } from '../jobs/gateway';
 import { retryTicketNotification } from '../notifications/ticket-events-service';
 import { recordAdminAction } from './audit-trail';
@@ -73,17 +73,26 @@ export function createFailedJobsService(deps: Deps) {
           : `The retry of failed job ${job.id} failed (workflow ${job.retryWorkflowId})`,
       );
     }
-    if (job.jobType === JOB_TYPES.report) {
-      throw new AppError(
-        422,
-        'not_retryable',
-        'A failed report is not re-run in place; request the report again (POST /api/reports) with the same filters',
-      );
-    }
+  }
+
+  /** A failed report runs again in place: same row, same filters, a new workflow linked through failed_jobs. */
+  async function startReportRetry(job: FailedJob, userId: number): Promise<StartedJob> {
+    const reportId = Number(job.payload.reportId);
+    const report = Number.isInteger(reportId) ? await repos.reports.findById(reportId) : undefined;
+    if (!report) throw conflict(`The report of failed job ${job.id} was deleted; nothing to retry`);
+    if (report.status !== 'failed') throw conflict(`Report ${report.id} is ${report.status}; only a failed report can be retried`);
+    return jobs.startRetry({
+      workflowType: WORKFLOW_TYPES.generateReport,
+      workflowId: workflowIds.reportRetry(report.id, job.id),
+      taskQueue: TASK_QUEUES.reports,
+      args: [{ reportId: report.id }],
+      tags: { jobType: JOB_TYPES.report, companyId: report.companyId, requestedBy: userId },
+    });
   }
 
   async function startRetry(job: FailedJob, userId: number): Promise<StartedJob> {
     if (job.jobType === JOB_TYPES.notification) return retryTicketNotification(deps, job.id, userId);
+    if (job.jobType === JOB_TYPES.report) return startReportRetry(job, userId);
     const input: CleanupInput = { dryRun: false, requestedBy: userId };
     return jobs.startRetry({
       workflowType: WORKFLOW_TYPES.cleanupOldData,

@@ -38,6 +38,8 @@ export const workflowIds = {
   notification: (ticketId: number, eventId: string): string => `ticket-${ticketId}-event-${eventId}`,
   report: (reportId: number): string => `report-${reportId}`,
   manualCleanup: (at: Date): string => `cleanup-manual-${at.getTime()}`,
+  /** a failed report run again from the dead-letter list */
+  reportRetry: (reportId: number, failedJobId: number): string => `report-${reportId}-retry-${failedJobId}`,
 };
 
 // ---------- notifications ----------

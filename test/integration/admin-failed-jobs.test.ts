@@ -21,7 +21,7 @@ describe('admin: failed-job triage and retry', () => {
   let admin: ReturnType<typeof httpClient>;
 
   beforeAll(async () => {
-    harness = await startNotificationsHarness({ queues: [TASK_QUEUES.notifications, TASK_QUEUES.default] });
+    harness = await startNotificationsHarness({ queues: [TASK_QUEUES.notifications, TASK_QUEUES.default, TASK_QUEUES.reports] });
     ({ system, receiver } = harness);
     world = await createWorld(system.repos, system.auth);
     admin = httpClient(system.baseUrl, world.tokens.admin);
@@ -114,7 +114,7 @@ describe('admin: failed-job triage and retry', () => {
     expect(named.body.skipped).toEqual([{ id: failures[0].failedJobId, reason: expect.stringMatching(/already retried successfully/) }]);
   });
 
-  it('a failed cleanup is re-run; a failed report is refused with 422 and a hint; unknown ids are 404; bad filters 400', async () => {
+  it('a failed cleanup is re-run; a failed report runs again in place (409 once its row is gone); unknown ids are 404; bad filters 400', async () => {
     const cleanupEntry = await system.repos.failedJobs.record({
       jobType: 'cleanup',
       workflowId: `cleanup-manual-${Date.now()}`,
@@ -128,7 +128,33 @@ describe('admin: failed-job triage and retry', () => {
     expect(retried.body.retryWorkflowId).toBe(`cleanup-retry-${cleanupEntry}`);
     expect(await closedStatus(system, retried.body.retryWorkflowId)).toBe('COMPLETED');
 
-    const reportEntry = await system.repos.failedJobs.record({
+    const [reportId] = await system.db('reports').insert({
+      user_id: world.agent.id,
+      format: 'csv',
+      filters: JSON.stringify({ companyIds: [world.companyA.id] }),
+      status: 'failed',
+      error: 'Knex: Timeout acquiring a connection',
+      rows_written: 0,
+      created_at: new Date(),
+    });
+    const failedReport = await system.repos.failedJobs.record({
+      jobType: 'report',
+      workflowId: `report-${reportId}`,
+      taskQueue: 'reports',
+      errorType: 'KnexTimeoutError',
+      errorMessage: 'Knex: Timeout acquiring a connection',
+      payload: { reportId: Number(reportId) },
+    });
+    const rerun = await admin.post(`/api/admin/failed-jobs/${failedReport}/retry`);
+    expect(rerun.status).toBe(202);
+    expect(rerun.body.retryWorkflowId).toBe(`report-${reportId}-retry-${failedReport}`);
+    expect(await closedStatus(system, rerun.body.retryWorkflowId)).toBe('COMPLETED');
+    expect(await system.db('reports').where({ id: reportId }).first('status', 'workflow_id')).toEqual({
+      status: 'ready',
+      workflow_id: rerun.body.retryWorkflowId,
+    });
+
+    const goneReport = await system.repos.failedJobs.record({
       jobType: 'report',
       workflowId: 'report-999999',
       taskQueue: 'reports',
@@ -136,10 +162,10 @@ describe('admin: failed-job triage and retry', () => {
       errorMessage: 'too many rows for a PDF',
       payload: { reportId: 999999 },
     });
-    const refused = await admin.post(`/api/admin/failed-jobs/${reportEntry}/retry`);
-    expect(refused.status).toBe(422);
-    expect(refused.body.error.message).toMatch(/request the report again/);
-    expect((await system.repos.failedJobs.findById(reportEntry))?.retryWorkflowId).toBeNull();
+    const refused = await admin.post(`/api/admin/failed-jobs/${goneReport}/retry`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/was deleted/);
+    expect((await system.repos.failedJobs.findById(goneReport))?.retryWorkflowId).toBeNull();
 
     expect((await admin.post('/api/admin/failed-jobs/987654321/retry')).status).toBe(404);
     expect((await admin.get('/api/admin/failed-jobs/987654321')).status).toBe(404);
@@ -172,7 +198,7 @@ describe('admin: failed-job triage and retry', () => {
       'GET /api/admin/failed-jobs': 200,
       'GET /api/admin/failed-jobs/groups': 200,
       [`GET /api/admin/failed-jobs/${entry}`]: 200,
-      [`POST /api/admin/failed-jobs/${entry}/retry`]: 422,
+      [`POST /api/admin/failed-jobs/${entry}/retry`]: 409,
       'POST /api/admin/failed-jobs/retry': 202,
       'GET /api/admin/audit': 200,
       'DELETE /api/admin/failed-jobs (switched)': 404,
@@ -185,8 +211,8 @@ describe('admin: failed-job triage and retry', () => {
     const audit = await admin.get(`/api/admin/audit?action=admin.failed_job_retried&userId=${world.admin.id}&limit=200`);
     expect(audit.status).toBe(200);
     const retried = audit.body.entries;
-    // 1 single notification retry + 10 bulk + 1 cleanup
-    expect(retried).toHaveLength(12);
+    // 1 single notification retry + 10 bulk + 1 cleanup + 1 report
+    expect(retried).toHaveLength(13);
     for (const entry of retried) {
       expect(entry).toMatchObject({ userId: world.admin.id, action: 'admin.failed_job_retried', subjectType: 'failed_job' });
       expect(new Date(entry.createdAt).getTime()).toBeGreaterThan(Date.now() - 5 * 60_000);

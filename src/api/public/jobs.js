@@ -70,7 +70,6 @@ function renderOverview(overview) {
 }
 
 function retryControl(job) {
-  if (job.jobType === 'report') return el('span', { class: 'hint', text: 'Request the report again from the Reports page' });
   if (!me.permissions.includes('retry_failed_jobs')) return el('span', { class: 'hint', text: 'You may not retry jobs' });
   const button = el('button', {
     type: 'button',
