@@ -125,6 +125,11 @@ export function createLocalReportStorage(dir: string): ReportStorage {
       // a unique temp name per attempt: a retried export never appends to a dead attempt's file
       const tempPath = path.join(root, `${partialPrefix(fileName)}${randomUUID()}${PARTIAL_SUFFIX}`);
       const file = fs.createWriteStream(tempPath, { flags: 'wx', highWaterMark: 64 * 1024 });
+      // the temp file exists (and an open error surfaces) before anything is written to it
+      await new Promise<void>((resolve, reject) => {
+        file.once('open', () => resolve());
+        file.once('error', reject);
+      });
       const stream = new HashingFileStream(file);
       let state: 'writing' | 'committed' | 'discarded' = 'writing';
       return {
