@@ -66,6 +66,7 @@ describe('the Temporal UI outside development', () => {
     const before = seenByUpstream.length;
     const { response } = await sessionCookieFor(world.tokens[who]);
     expect(response.status).toBe(403);
+    expect((await httpClient(system.baseUrl, world.tokens[who]).get('/api/admin/temporal-ui/session')).status).toBe(403);
     const page = await fetch(`${gatewayUrl}/`, { headers: { cookie: `hd_temporal_ui=${world.tokens[who]}` } });
     expect(page.status).toBe(403);
     expect(seenByUpstream.length).toBe(before);
