@@ -108,15 +108,15 @@ export function csvExpectedCells(row: ReportRow): string[] {
 export function pdfTexts(pdf: Buffer): string[] {
   const raw = pdf.toString('latin1');
   const texts: string[] = [];
-  const streams = /stream\r?\n([\s\S]*?)\r?\nendstream/g;
+  // slice each stream by its /Length: compressed bytes may themselves end in \r or contain "endstream"
+  const streams = /<<([\s\S]*?)>>\nstream\n/g;
   let match: RegExpExecArray | null;
   while ((match = streams.exec(raw))) {
-    let content: string;
-    try {
-      content = zlib.inflateSync(Buffer.from(match[1], 'latin1')).toString('latin1');
-    } catch {
-      continue;
-    }
+    const length = [...match[1].matchAll(/\/Length (\d+)/g)].pop()?.[1];
+    if (!length || !match[1].includes('/FlateDecode')) continue;
+    const start = match.index + match[0].length;
+    streams.lastIndex = start + Number(length);
+    const content = zlib.inflateSync(Buffer.from(raw.slice(start, start + Number(length)), 'latin1')).toString('latin1');
     const runs = /\[([^\]]*)\]\s*TJ/g;
     let run: RegExpExecArray | null;
     while ((run = runs.exec(content))) {
