@@ -121,15 +121,19 @@ export function createReportService(deps: ReportServiceDeps) {
         format: input.format,
         filters,
       });
+      let workflowId: string;
       try {
         const started = await jobs.startReport({ reportId: report.id }, { companyId: report.companyId, requestedBy: user.id });
-        await repos.reports.setWorkflowId(report.id, started.workflowId);
+        workflowId = started.workflowId;
+        await repos.reports.setWorkflowId(report.id, workflowId);
       } catch (err) {
         // nothing half-written: a report that never started leaves no row behind
         await repos.reports.delete(report.id);
         throw err;
       }
-      return toReportView((await repos.reports.findById(report.id)) as Report);
+      // the answer describes the accepted request (queued); GET shows the live state, which the
+      // worker may already have moved on by the time this answer is written
+      return toReportView({ ...report, workflowId });
     },
 
     async list(user: UserWithPermissions, options: { all: boolean }): Promise<ReportView[]> {

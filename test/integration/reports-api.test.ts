@@ -123,6 +123,7 @@ describe('a running report', () => {
     const client = api(world.tokens.agent);
     const created = await client.post('/api/reports', { format: 'csv', filters: { companyIds: [world.companyA.id] } });
     expect(created.status).toBe(202);
+    expect(created.body.status).toBe('queued');
     const id = created.body.id;
     const percents: number[] = [];
     let sawConflict = false;
