@@ -4,6 +4,7 @@ import type { TaskQueueName } from '../src/jobs/contract';
 import type { Logger } from '../src/logger';
 
 export type ControlledWorkerExit = 'restart' | 'stopped';
+export type ControlledWorkerState = 'starting' | 'polling' | 'paused' | 'stopped';
 
 export interface ControlledWorkerOptions {
   queue: TaskQueueName;
@@ -19,6 +20,8 @@ export interface ControlledWorker {
   done: Promise<ControlledWorkerExit>;
   /** the Worker polling right now, if any */
   current(): Worker | undefined;
+  /** 'paused' once a pause has drained the worker (or found it not started), 'polling' once a Worker runs */
+  state(): ControlledWorkerState;
   stop(): Promise<void>;
 }
 
@@ -34,6 +37,7 @@ export function runControlledWorker(options: ControlledWorkerOptions): Controlle
   let stopping = false;
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
+  let state: ControlledWorkerState = 'starting';
 
   async function drain(): Promise<void> {
     if (worker?.getState() === 'RUNNING') worker.shutdown();
@@ -57,9 +61,13 @@ export function runControlledWorker(options: ControlledWorkerOptions): Controlle
       if (control?.paused && worker) {
         log.info('queue paused: draining, no new tasks');
         await drain();
-      } else if (control && !control.paused && !worker) {
+        state = 'paused';
+      } else if (control?.paused) {
+        state = 'paused';
+      } else if (control && !worker) {
         worker = await options.createWorker();
         running = worker.run();
+        state = 'polling';
         log.info('queue polling');
       }
       // a worker that stopped on its own (SIGTERM via the runtime, or a fatal error) ends the loop
@@ -74,10 +82,13 @@ export function runControlledWorker(options: ControlledWorkerOptions): Controlle
     return 'stopped';
   }
 
-  const done = loop();
+  const done = loop().finally(() => {
+    state = 'stopped';
+  });
   return {
     done,
     current: () => worker,
+    state: () => state,
     async stop() {
       stopping = true;
       if (worker?.getState() === 'RUNNING') worker.shutdown();

@@ -51,7 +51,7 @@ describe('admin: queue pause, resume and graceful restart', () => {
     const paused = await admin.post('/api/admin/queues/notifications/pause');
     expect(paused.status).toBe(200);
     expect(paused.body).toMatchObject({ queue: 'notifications', paused: true });
-    await sleep(1000); // the worker notices within its poll interval and drains
+    await waitFor(async () => system.workerState('notifications') === 'paused', { what: 'the notifications worker to drain' });
 
     const events = await postEvents(scene.ticket.id, scene.assignee.id, 3);
     await sleep(2500);

@@ -17,7 +17,7 @@ import { JobsGateway } from '../../src/jobs/gateway';
 import { createLogger, type Logger } from '../../src/logger';
 import { buildActivityDeps } from '../../workers/activity-deps';
 import { createQueueWorker } from '../../workers/create-worker';
-import { runControlledWorker, type ControlledWorker } from '../../workers/queue-control';
+import { runControlledWorker, type ControlledWorker, type ControlledWorkerState } from '../../workers/queue-control';
 import { readTestRunEnv, workerDatabaseUrl, workerNamespace, workerSqliteFile } from './test-env';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -55,6 +55,8 @@ export interface TestSystem {
   activityDeps: ActivityDeps;
   /** graceful restarts done per queue (with queueControl) */
   workerRestarts: Partial<Record<TaskQueueName, number>>;
+  /** the queue-controlled worker's state: 'paused' once a pause has drained it */
+  workerState(queue: TaskQueueName): ControlledWorkerState | undefined;
   stopWorkers(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -110,10 +112,12 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     });
   const controlled: ControlledWorker[] = [];
   const workerRestarts: Partial<Record<TaskQueueName, number>> = {};
+  const latestControlled: Partial<Record<TaskQueueName, ControlledWorker>> = {};
   let workersStopped = false;
   const supervise = (queue: TaskQueueName): Promise<void> => {
     const worker = runControlledWorker({ queue, controls: repos.queueControls, createWorker: () => newWorker(queue), logger, pollMs: 200 });
     controlled.push(worker);
+    latestControlled[queue] = worker;
     return worker.done.then((exit) => {
       if (exit !== 'restart' || workersStopped) return;
       workerRestarts[queue] = (workerRestarts[queue] ?? 0) + 1;
@@ -150,6 +154,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     workers,
     activityDeps,
     workerRestarts,
+    workerState: (queue) => latestControlled[queue]?.state(),
     stopWorkers,
     async stop() {
       await stopWorkers();
