@@ -42,6 +42,8 @@ describe('pages in a real browser: reports and jobs', () => {
     [system, browser] = await Promise.all([
       startTestSystem({
         queues: [TASK_QUEUES.reports, TASK_QUEUES.notifications],
+        // the workers follow the queue controls, so the page's pause, resume and restart take effect
+        queueControl: true,
         activityDeps: (deps) => ({ ...deps, mailer }),
         // throttled so the page has a few seconds to show the progress moving
         env: { REPORT_EXPORT_MAX_ROWS_PER_SECOND: String(EXPORT_ROWS_PER_SECOND) },
@@ -76,6 +78,8 @@ describe('pages in a real browser: reports and jobs', () => {
     }
   });
   afterAll(async () => {
+    // other files share this database: never leave a queue paused behind
+    for (const queue of Object.values(TASK_QUEUES)) await system?.repos.queueControls.setPaused(queue, false, null);
     await browser?.close();
     await system?.stop();
     await mailer?.close();
@@ -199,6 +203,92 @@ describe('pages in a real browser: reports and jobs', () => {
       await retried.locator('.badge', { hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
       expect(await stillSamePage(page)).toBe(true);
       expect(receiver.mailsTo(rejected)).toHaveLength(1);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('an admin pauses a queue from the Jobs page (an event waits, no mail leaves), resumes it (the mail leaves once) and restarts the reports workers', async () => {
+    const scene = await createTicketScene(system.repos, 'Projector flickers');
+    const mailsOf = (eventId: string) => receiver.mails.filter((m) => m.messageId.startsWith(`<event-${eventId}.`));
+    const { context, page, errors } = await newPage(browser, system.baseUrl);
+    try {
+      await page.goto('/admin/jobs');
+      await signIn(page, world.admin.email);
+      await markPage(page);
+      const row = page.locator('#overview-body tr[data-queue="notifications"]');
+      await row.locator('button[data-action="pause"]').focus();
+      await page.keyboard.press('Enter');
+      await page.locator('#status-message', { hasText: 'The notifications queue is paused' }).waitFor();
+      await row.locator('.badge', { hasText: 'paused' }).waitFor();
+      // the button turned into Resume and kept the keyboard focus across the refresh
+      await row.locator('button[data-action="resume"]').waitFor();
+      await waitFor(async () => (await page.evaluate('document.activeElement.dataset.action')) === 'resume' || undefined, { what: 'focus on Resume' });
+      await waitFor(async () => system.workerState('notifications') === 'paused', { what: 'the notifications worker to drain' });
+
+      const posted = await httpClient(system.baseUrl, world.tokens.admin).post(`/api/tickets/${scene.ticket.id}/events`, { type: 'closed', actorId: scene.assignee.id });
+      expect(posted.status).toBe(202);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect(mailsOf(posted.body.eventId)).toHaveLength(0);
+
+      await page.keyboard.press('Enter');
+      await page.locator('#status-message', { hasText: 'The notifications queue is resumed' }).waitFor();
+      await row.locator('.badge', { hasText: 'active' }).waitFor();
+      expect(await closedStatus(system, posted.body.workflowId)).toBe('COMPLETED');
+      expect(mailsOf(posted.body.eventId).flatMap((m) => m.envelopeTo).sort()).toEqual(
+        [scene.requester, scene.clientWatcher, scene.agentWatcher].map((u) => u.email.toLowerCase()).sort(),
+      );
+
+      const restartsBefore = system.workerRestarts.reports ?? 0;
+      await page.locator('#overview-body tr[data-queue="reports"] button[data-action="restart"]').click();
+      await page.locator('#status-message', { hasText: 'The reports workers are restarting' }).waitFor();
+      await waitFor(async () => (system.workerRestarts.reports ?? 0) === restartsBefore + 1 || undefined, { what: 'the reports workers to restart' });
+      expect(await stillSamePage(page)).toBe(true);
+      expect(errors).toEqual([]);
+
+      const audit = await httpClient(system.baseUrl, world.tokens.admin).get(`/api/admin/audit?userId=${world.admin.id}&limit=50`);
+      const actions = (audit.body.entries as Array<{ action: string; subjectId: string }>).map((e) => `${e.action} ${e.subjectId}`);
+      expect(actions).toEqual(expect.arrayContaining(['admin.queue_paused notifications', 'admin.queue_resumed notifications', 'admin.queue_restart_requested reports']));
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('an admin retries a whole group of failed notifications with one button; each served recipient is mailed once', async () => {
+    const scenes = [await createTicketScene(system.repos, 'Badge reader dead'), await createTicketScene(system.repos, 'Badge reader dead again')];
+    const rejected = new Set(scenes.map((scene) => scene.clientWatcher.email.toLowerCase()));
+    receiver.setRule((address) => (rejected.has(address) ? { code: 550, message: 'No such mailbox' } : undefined));
+    const failedIds: number[] = [];
+    for (const scene of scenes) {
+      const posted = await httpClient(system.baseUrl, world.tokens.admin).post(`/api/tickets/${scene.ticket.id}/events`, { type: 'closed', actorId: scene.assignee.id });
+      expect(await closedStatus(system, posted.body.workflowId)).toBe('FAILED');
+      failedIds.push((await system.repos.failedJobs.listByWorkflowId(posted.body.workflowId))[0].id);
+    }
+    receiver.setRule(undefined);
+
+    const { context, page, errors } = await newPage(browser, system.baseUrl);
+    try {
+      await page.goto('/admin/jobs');
+      await signIn(page, world.admin.email);
+      await markPage(page);
+      const group = page.locator('.group', { has: page.locator(`#failed-job-${failedIds[0]}`) });
+      const button = group.locator('button[data-action="retry-all"]');
+      await button.waitFor();
+      const ids = ((await button.getAttribute('data-ids')) ?? '').split(',').map(Number);
+      expect(ids).toEqual(expect.arrayContaining(failedIds));
+      expect(await button.textContent()).toBe(`Retry all ${ids.length}`);
+      await screenshotBothWidths(page, 'jobs-group');
+      await button.focus();
+      await page.keyboard.press('Enter');
+      await page.locator('#status-message', { hasText: `Started ${ids.length} ${ids.length === 1 ? 'retry' : 'retries'}.` }).waitFor();
+      for (const id of failedIds) {
+        await page.locator(`#failed-job-${id}`).waitFor({ state: 'detached' });
+        await page.locator(`#retried-job-${id} .badge`, { hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
+      }
+      for (const address of rejected) expect(receiver.mailsTo(address)).toHaveLength(1);
+      for (const scene of scenes) expect(receiver.mailsTo(scene.requester.email)).toHaveLength(1);
+      expect(await stillSamePage(page)).toBe(true);
       expect(errors).toEqual([]);
     } finally {
       await context.close();

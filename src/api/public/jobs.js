@@ -13,6 +13,8 @@ let me;
 let pollTimer;
 let workflowsBase = null;
 const retrying = new Set();
+const busyQueues = new Set();
+let pendingFocus = null;
 
 function cell(label, value) {
   const td = el('td', { 'data-label': label });
@@ -40,6 +42,9 @@ function renderOverview(overview) {
     uiLink.dataset.temporalUi = '1';
     uiLink.hidden = false;
   }
+  // keep keyboard focus on the same control across the re-render (Pause becomes Resume in place)
+  const active = document.activeElement;
+  const focused = pendingFocus ?? (active?.dataset?.queue && overviewBody.contains(active) ? { control: active.dataset.control, queue: active.dataset.queue } : null);
   overviewBody.replaceChildren(
     ...overview.queues.map((queue) => {
       const backlog = queue.backlog.approximate
@@ -63,10 +68,70 @@ function renderOverview(overview) {
         cell('Completed (24 h)', String(queue.last24h.completed)),
         cell('Failed (24 h)', String(queue.last24h.failed)),
         cell('Temporal UI', links),
+        cell('Controls', queueControls(queue)),
       );
     }),
   );
+  const target = focused && overviewBody.querySelector(`button[data-control="${focused.control}"][data-queue="${focused.queue}"]`);
+  if (target && !target.disabled) {
+    target.focus();
+    pendingFocus = null;
+  }
   document.getElementById('overview-updated').textContent = `Updated ${new Date(overview.generatedAt).toLocaleTimeString()}`;
+}
+
+/** Pause/resume for manage_queues holders, a graceful restart for restart_queues holders. */
+function queueControls(queue) {
+  const may = (permission) => me?.permissions.includes(permission);
+  const controls = [];
+  if (may('manage_queues')) {
+    const action = queue.paused ? 'resume' : 'pause';
+    controls.push(
+      el('button', {
+        type: 'button',
+        class: 'secondary',
+        dataset: { action, control: 'toggle', queue: queue.queue },
+        'aria-label': `${queue.paused ? 'Resume' : 'Pause'} the ${queue.queue} queue`,
+        text: queue.paused ? 'Resume' : 'Pause',
+      }),
+    );
+  }
+  if (may('restart_queues')) {
+    controls.push(
+      el('button', {
+        type: 'button',
+        class: 'secondary',
+        dataset: { action: 'restart', control: 'restart', queue: queue.queue },
+        'aria-label': `Restart the ${queue.queue} workers gracefully`,
+        text: 'Restart',
+      }),
+    );
+  }
+  if (controls.length === 0) return el('span', { class: 'hint', text: 'View only' });
+  for (const button of controls) if (busyQueues.has(button.dataset.queue)) button.disabled = true;
+  return el('div', { class: 'actions' }, ...controls);
+}
+
+const QUEUE_ACTIONS = {
+  pause: { path: 'pause', done: (queue) => `The ${queue} queue is paused: its workers finish the running jobs and take no new ones.` },
+  resume: { path: 'resume', done: (queue) => `The ${queue} queue is resumed: its workers poll again.` },
+  restart: { path: 'restart', done: (queue) => `The ${queue} workers are restarting: they drain, exit and start again.` },
+};
+
+async function controlQueue(action, queue) {
+  // disabling the focused button drops its focus: bring it back on the re-rendered control
+  if (document.activeElement?.dataset?.queue === queue) pendingFocus = { control: document.activeElement.dataset.control, queue };
+  busyQueues.add(queue);
+  for (const button of overviewBody.querySelectorAll(`button[data-queue="${queue}"]`)) button.disabled = true;
+  try {
+    await api('POST', `/api/admin/queues/${encodeURIComponent(queue)}/${QUEUE_ACTIONS[action].path}`);
+    announce(QUEUE_ACTIONS[action].done(queue), 'success');
+  } catch (err) {
+    announce(`Could not ${action} the ${queue} queue: ${describeError(err)}`, 'error');
+  } finally {
+    busyQueues.delete(queue);
+  }
+  await refresh();
 }
 
 function retryControl(job) {
@@ -78,6 +143,20 @@ function retryControl(job) {
     text: retrying.has(job.id) ? 'Retrying…' : 'Retry',
   });
   if (retrying.has(job.id)) button.disabled = true;
+  return button;
+}
+
+function retryAllControl(key, jobs) {
+  if (!me.permissions.includes('retry_failed_jobs') || jobs.length < 2) return el('span');
+  const busy = jobs.some((job) => retrying.has(job.id));
+  const button = el('button', {
+    type: 'button',
+    class: 'secondary',
+    dataset: { action: 'retry-all', ids: jobs.map((job) => job.id).join(',') },
+    'aria-label': `Retry all ${jobs.length} failed jobs in ${key}`,
+    text: busy ? 'Retrying…' : `Retry all ${jobs.length}`,
+  });
+  if (busy) button.disabled = true;
   return button;
 }
 
@@ -123,7 +202,12 @@ function renderFailed(failedJobs) {
           ),
         ),
       );
-      return el('div', { class: 'group' }, el('h3', { id: headingId, text: `${key} — ${jobs.length} job${jobs.length === 1 ? '' : 's'}` }), table);
+      return el(
+        'div',
+        { class: 'group' },
+        el('div', { class: 'section-head' }, el('h3', { id: headingId, text: `${key} — ${jobs.length} job${jobs.length === 1 ? '' : 's'}` }), retryAllControl(key, jobs)),
+        table,
+      );
     }),
   );
   if (focusedKey) failedGroups.querySelector(`button[data-action="retry"][data-id="${focusedKey}"]`)?.focus();
@@ -176,9 +260,33 @@ async function retry(id, button) {
   await refresh();
 }
 
+async function retryAll(ids, button) {
+  for (const id of ids) retrying.add(id);
+  button.disabled = true;
+  button.textContent = 'Retrying…';
+  try {
+    const result = await api('POST', '/api/admin/failed-jobs/retry', { ids });
+    const skipped = result.skipped.length ? ` ${result.skipped.length} skipped: ${result.skipped.map((s) => `#${s.id} (${s.reason})`).join('; ')}` : '';
+    announce(`Started ${result.started.length} ${result.started.length === 1 ? 'retry' : 'retries'}.${skipped}`, result.started.length ? 'success' : 'error');
+    document.getElementById('failed-title').focus();
+  } catch (err) {
+    announce(`Could not retry the group: ${describeError(err)}`, 'error');
+  } finally {
+    for (const id of ids) retrying.delete(id);
+  }
+  await refresh();
+}
+
 failedGroups.addEventListener('click', (event) => {
   const button = event.target.closest('button[data-action="retry"]');
   if (button) void retry(Number(button.dataset.id), button);
+  const all = event.target.closest('button[data-action="retry-all"]');
+  if (all) void retryAll(all.dataset.ids.split(',').map(Number), all);
+});
+
+overviewBody.addEventListener('click', (event) => {
+  const button = event.target.closest('button[data-queue]');
+  if (button && QUEUE_ACTIONS[button.dataset.action]) void controlQueue(button.dataset.action, button.dataset.queue);
 });
 
 // the Temporal UI gateway admits view_horizon holders through a short-lived cookie: get it, then follow the link
@@ -197,6 +305,7 @@ document.addEventListener('click', async (event) => {
 
 startSession({
   onReady: async (user) => {
+    me = user;
     try {
       renderOverview(await api('GET', '/api/admin/overview'));
     } catch (err) {
@@ -205,9 +314,9 @@ startSession({
       document.getElementById('not-allowed-text').textContent =
         err.status === 403 ? `You are not allowed to see the Jobs page. ${err.message}.` : `The Jobs page could not load: ${describeError(err)}`;
       document.getElementById('not-allowed-title').textContent = err.status === 403 ? 'Not allowed' : 'Unavailable';
+      me = undefined;
       return;
     }
-    me = user;
     notAllowed.hidden = true;
     content.hidden = false;
     failedSection.hidden = !user.permissions.includes('view_failed_jobs');
