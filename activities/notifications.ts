@@ -99,6 +99,12 @@ export function createNotificationActivities(deps: ActivityDeps) {
 
       // the window between the SMTP server's acceptance and markSent is where a crash can cause a resend;
       // the resend carries the same Message-ID, which mail clients and many servers deduplicate
+      if (delivery.inFlightSince) {
+        log.warn(
+          { messageId, inFlightSince: delivery.inFlightSince.toISOString() },
+          'the previous attempt was cut off mid-send with an unknown outcome; sending again under the same Message-ID',
+        );
+      }
       await ledger.startAttempt(delivery.id);
       try {
         await deps.mailer.send(mail);

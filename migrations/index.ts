@@ -7,6 +7,7 @@ import * as m005 from './005_reports';
 import * as m006 from './006_notification_deliveries';
 import * as m007 from './007_failed_jobs';
 import * as m008 from './008_queue_controls';
+import * as m009 from './009_delivery_in_flight';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -26,6 +27,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['006_notification_deliveries', m006],
   ['007_failed_jobs', m007],
   ['008_queue_controls', m008],
+  ['009_delivery_in_flight', m009],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

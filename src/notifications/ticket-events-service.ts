@@ -110,6 +110,7 @@ export function createTicketEventsService(deps: Deps) {
           recipient: d.email,
           status: d.status,
           attempts: d.attempts,
+          interruptedAttempts: d.interruptedAttempts,
           messageId: d.messageId,
           errorType: d.errorType,
           lastError: d.lastError,

@@ -192,7 +192,7 @@ describe('ticket notifications: API → workflow → SMTP receiver', () => {
       sortedAddresses([scene.requester, scene.clientWatcher, scene.agentWatcher]),
     );
     for (const delivery of status.body.deliveries) {
-      expect(delivery).toMatchObject({ status: 'sent', attempts: 1, lastError: null });
+      expect(delivery).toMatchObject({ status: 'sent', attempts: 1, interruptedAttempts: 0, lastError: null });
       expect(delivery.messageId).toBe(`<event-${started.eventId}.user-${delivery.userId}@helpdesk.test>`);
     }
     const description = await h.system.jobs.describe(started.workflowId);
@@ -202,6 +202,24 @@ describe('ticket notifications: API → workflow → SMTP receiver', () => {
     // payload hygiene: ids and statuses, no bodies
     expect(JSON.stringify(result)).not.toMatch(/<html|Printer on fire/);
     expect(Object.keys(result.recipients[0]).sort()).toEqual(['email', 'messageId', 'status', 'userId']);
+  });
+
+  it('the ledger counts an attempt cut off mid-send as interrupted when the next attempt starts; an outcome clears the in-flight mark', async () => {
+    const scene = await createTicketScene(h.system.repos);
+    const ledger = h.system.repos.notificationDeliveries;
+    const key = { eventId: `ledger-${scene.ticket.id}`, ticketId: scene.ticket.id, userId: scene.requester.id, email: scene.requester.email, messageId: '<m@x>' };
+    const opened = await ledger.open(key);
+    expect(opened).toMatchObject({ status: 'pending', attempts: 0, interruptedAttempts: 0, inFlightSince: null });
+    await ledger.startAttempt(opened.id);
+    await ledger.recordError(opened.id, { type: 'SmtpTemporaryFailure', message: '451 try later', final: false });
+    expect(await ledger.open(key)).toMatchObject({ attempts: 1, interruptedAttempts: 0, inFlightSince: null });
+    // the worker dies here: no outcome is ever recorded for the second attempt
+    await ledger.startAttempt(opened.id);
+    expect((await ledger.open(key)).inFlightSince).toBeInstanceOf(Date);
+    await ledger.startAttempt(opened.id);
+    expect(await ledger.open(key)).toMatchObject({ attempts: 3, interruptedAttempts: 1 });
+    await ledger.markSent(opened.id);
+    expect(await ledger.open(key)).toMatchObject({ status: 'sent', attempts: 3, interruptedAttempts: 1, inFlightSince: null });
   });
 
   it('a hostile subject is escaped: no script, no extra header, no javascript: link', async () => {

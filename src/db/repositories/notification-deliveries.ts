@@ -11,6 +11,10 @@ export interface NotificationDelivery {
   email: string;
   status: DeliveryStatus;
   attempts: number;
+  /** attempts cut off mid-send (the worker died): the mail may have arrived, and the next attempt sent it again */
+  interruptedAttempts: number;
+  /** set while an attempt talks to the SMTP server */
+  inFlightSince: Date | null;
   messageId: string;
   errorType: string | null;
   lastError: string | null;
@@ -28,6 +32,8 @@ function toDelivery(row: Record<string, unknown>): NotificationDelivery {
     email: String(row.email),
     status: row.status as DeliveryStatus,
     attempts: Number(row.attempts),
+    interruptedAttempts: Number(row.interrupted_attempts),
+    inFlightSince: toDateOrNull(row.in_flight_since),
     messageId: String(row.message_id),
     errorType: (row.error_type as string | null) ?? null,
     lastError: (row.last_error as string | null) ?? null,
@@ -62,18 +68,27 @@ export function createNotificationDeliveriesRepository(db: Db) {
       return toDelivery(row);
     },
 
-    /** Counts an attempt before the SMTP conversation starts. */
-    async startAttempt(id: number): Promise<void> {
+    /**
+     * Counts an attempt before the SMTP conversation starts and marks it in flight. An attempt still
+     * marked in flight from before was cut off with an unknown outcome: it is counted as interrupted.
+     */
+    async startAttempt(id: number, at: Date = new Date()): Promise<void> {
       await db('notification_deliveries')
         .where({ id })
         .whereNot('status', 'sent')
-        .update({ status: 'pending', attempts: db.raw('attempts + 1'), updated_at: new Date() });
+        .update({
+          status: 'pending',
+          attempts: db.raw('attempts + 1'),
+          interrupted_attempts: db.raw('interrupted_attempts + (CASE WHEN in_flight_since IS NULL THEN 0 ELSE 1 END)'),
+          in_flight_since: at,
+          updated_at: at,
+        });
     },
 
     async markSent(id: number, at: Date = new Date()): Promise<void> {
       await db('notification_deliveries')
         .where({ id })
-        .update({ status: 'sent', sent_at: at, error_type: null, last_error: null, updated_at: at });
+        .update({ status: 'sent', sent_at: at, in_flight_since: null, error_type: null, last_error: null, updated_at: at });
     },
 
     /** Records why an attempt failed; `final` when no retry will follow. */
@@ -83,6 +98,7 @@ export function createNotificationDeliveriesRepository(db: Db) {
         .whereNot('status', 'sent')
         .update({
           status: error.final ? 'failed' : 'pending',
+          in_flight_since: null,
           error_type: error.type.slice(0, 64),
           last_error: error.message.slice(0, 2000),
           updated_at: new Date(),
