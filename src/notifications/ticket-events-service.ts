@@ -38,6 +38,18 @@ function assertTicketScope(auth: AuthContext, ticket: Ticket): void {
   }
 }
 
+/**
+ * A client-role user only reports what it did itself; staff (and the help desk backend's token) post
+ * on behalf of whoever acted.
+ */
+function assertActor(auth: AuthContext, actorId: number): void {
+  if (auth.user.role === 'client' && auth.user.id !== actorId) {
+    throw new AppError(403, 'forbidden', 'A client can only post events it did itself', [
+      { field: 'actorId', message: `must be your own user id (${auth.user.id})` },
+    ]);
+  }
+}
+
 function missingToHttp(err: unknown): never {
   if (err instanceof MissingEventDataError) {
     const what = { ticketId: 'Ticket', actorId: 'Actor', commentId: 'Comment' }[err.field];
@@ -70,6 +82,7 @@ export function createTicketEventsService(deps: Deps) {
       const ticket = await repos.tickets.findById(ticketId);
       if (!ticket) missingToHttp(new MissingEventDataError('TicketNotFound', 'ticketId'));
       assertTicketScope(auth, ticket);
+      assertActor(auth, request.actorId);
       await loadEventData(repos, { ticketId, actorId: request.actorId, commentId: request.commentId }).catch(missingToHttp);
       const usedBy = await repos.notificationDeliveries.ticketIdOfEvent(eventId);
       if (usedBy !== undefined && usedBy !== ticketId) throw conflict('This event id was already used for another ticket');

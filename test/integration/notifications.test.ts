@@ -286,7 +286,7 @@ describe('ticket notifications: API → workflow → SMTP receiver', () => {
   });
 
   describe('who may post', () => {
-    it("a client may post for its own company's tickets, not for another company's (403)", async () => {
+    it("a client may post its own events for its own company's tickets, not for another company's nor as someone else (403)", async () => {
       const own = await h.system.repos.tickets.create({
         companyId: world.companyA.id,
         requesterId: world.clientA.id,
@@ -301,6 +301,15 @@ describe('ticket notifications: API → workflow → SMTP receiver', () => {
       expect(denied.status).toBe(403);
       expect(await h.system.jobs.describe(`ticket-${own.id}-event-deny-${own.id}`)).toBeUndefined();
       expect((await clientApi.get(`/api/tickets/${own.id}/events/deny-${own.id}`)).status).toBe(403);
+
+      const impersonating = await httpClient(h.system.baseUrl, world.tokens.clientA).post(`/api/tickets/${own.id}/events`, {
+        type: 'updated',
+        actorId: world.agent.id,
+        eventId: `as-agent-${own.id}`,
+      });
+      expect(impersonating.status).toBe(403);
+      expect(impersonating.body.error.details).toEqual([{ field: 'actorId', message: `must be your own user id (${world.clientA.id})` }]);
+      expect(await h.system.jobs.describe(`ticket-${own.id}-event-as-agent-${own.id}`)).toBeUndefined();
 
       const allowed = await httpClient(h.system.baseUrl, world.tokens.clientA).post(`/api/tickets/${own.id}/events`, {
         type: 'updated',
