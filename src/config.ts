@@ -39,6 +39,7 @@ const envSchema = z.object({
   WORKFLOW_BUNDLE_PATH: optionalString,
 
   SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL'),
+  SMTP_MAX_CONNECTIONS: positiveInt(3),
   MAIL_FROM: z.string().default('Help Desk <helpdesk@localhost>'),
   MAIL_OUTBOX_DIR: optionalString,
 
@@ -84,7 +85,7 @@ export interface Config {
     uiUrl: string;
     workflowBundlePath: string | undefined;
   };
-  mail: { smtpUrl: string | undefined; from: string; outboxDir: string };
+  mail: { smtpUrl: string | undefined; smtpMaxConnections: number; from: string; outboxDir: string };
   /** exportMaxRowsPerSecond: 0 = unlimited; a cap spares a busy primary database */
   reports: { dir: string; pdfMaxRows: number; maxRunningPerUser: number; exportMaxRowsPerSecond: number };
   workers: { concurrency: { default: number; notifications: number; reports: number } };
@@ -140,6 +141,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     mail: {
       smtpUrl: env.SMTP_URL,
+      smtpMaxConnections: env.SMTP_MAX_CONNECTIONS,
       from: env.MAIL_FROM,
       outboxDir: path.resolve(env.MAIL_OUTBOX_DIR ?? path.join(dataDir, 'outbox')),
     },

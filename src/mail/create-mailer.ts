@@ -5,6 +5,6 @@ import { createSmtpMailer } from './smtp-mailer';
 
 /** SMTP when SMTP_URL is set, otherwise the outbox folder. */
 export function createMailer(mail: Config['mail']): Mailer {
-  if (mail.smtpUrl) return createSmtpMailer({ url: mail.smtpUrl, from: mail.from });
+  if (mail.smtpUrl) return createSmtpMailer({ url: mail.smtpUrl, from: mail.from, maxConnections: mail.smtpMaxConnections });
   return createOutboxMailer({ dir: mail.outboxDir, from: mail.from });
 }

@@ -7,6 +7,7 @@ describe('configuration', () => {
     expect(config.temporal.address).toBeUndefined();
     expect(config.temporal.uiUrl).toBe('http://127.0.0.1:8233');
     expect(config.mail.smtpUrl).toBeUndefined();
+    expect(config.mail.smtpMaxConnections).toBe(3);
     expect(config.workers.concurrency).toEqual({ default: 3, notifications: 3, reports: 3 });
     expect(config.retention).toEqual({ activityLogDays: 90, failedJobDays: 30, reportDays: 7 });
     expect(config.cleanup).toEqual({ cron: '0 3 * * *', batchSize: 5000 });
@@ -26,6 +27,7 @@ describe('configuration', () => {
     ['RETENTION_FAILED_JOB_DAYS', '-3'],
     ['RETENTION_REPORT_DAYS', 'a week'],
     ['WORKER_CONCURRENCY_REPORTS', '0'],
+    ['SMTP_MAX_CONNECTIONS', 'many'],
     ['CLEANUP_CRON', 'every night'],
     ['LOG_LEVEL', 'loud'],
   ])('rejects %s=%s with an error naming the variable', (variable, value) => {

@@ -56,14 +56,18 @@ describe('SMTP transport against a real SMTP server', () => {
     expect(received.parsed.from?.value[0]).toMatchObject({ name: 'Help Desk', address: 'hd@helpdesk.test' });
   });
 
-  it('reuses pooled connections for many messages', async () => {
-    const mailer = createSmtpMailer({ url: receiver.url, from: 'hd@helpdesk.test' });
+  it.each([1, 2])('sends many messages over at most SMTP_MAX_CONNECTIONS=%i pooled connections', async (connections) => {
+    const config = loadConfig({ SMTP_URL: receiver.url, SMTP_MAX_CONNECTIONS: String(connections) });
+    const mailer = createMailer(config.mail);
+    // held a little before each 250 so the sends overlap and the pool has to share its connections
+    receiver.setAcceptDelay(20);
     try {
       await Promise.all(Array.from({ length: 8 }, (_, i) => mailer.send(mail(`u${i}@example.test`, `e${i}`))));
     } finally {
       await mailer.close();
     }
     expect(receiver.mails).toHaveLength(8);
+    expect(new Set(receiver.mails.map((m) => m.sessionId)).size).toBe(connections);
   });
 
   it('when the server answers 451, the failure is transient and retryable', async () => {
