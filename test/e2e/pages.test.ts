@@ -295,6 +295,49 @@ describe('pages in a real browser: reports and jobs', () => {
     }
   });
 
+  it('an admin finds a ticket’s jobs by ticket and status, with a field error for a bad ticket number, and links to the Temporal UI', async () => {
+    const scene = await createTicketScene(system.repos, 'Lift stuck');
+    const posted = await httpClient(system.baseUrl, world.tokens.admin).post(`/api/tickets/${scene.ticket.id}/events`, { type: 'closed', actorId: scene.assignee.id });
+    expect(await closedStatus(system, posted.body.workflowId)).toBe('COMPLETED');
+
+    const { context, page, errors } = await newPage(browser, system.baseUrl);
+    try {
+      await page.goto('/admin/jobs');
+      await signIn(page, world.admin.email);
+      await page.fill('#search-ticket', 'twelve');
+      await page.press('#search-ticket', 'Enter');
+      await page.locator('#search-ticket-error').waitFor({ state: 'visible' });
+      expect(await page.locator('#search-ticket').getAttribute('aria-invalid')).toBe('true');
+      expect(await page.evaluate('document.activeElement.id')).toBe('search-ticket');
+
+      await page.fill('#search-ticket', String(scene.ticket.id));
+      await page.selectOption('#search-status', 'Completed');
+      await page.selectOption('#search-type', 'notification');
+      const row = page.locator(`#search-body tr[data-workflow-id="${posted.body.workflowId}"]`);
+      // visibility is eventually consistent: search again until the job is listed
+      await waitFor(
+        async () => {
+          await page.click('#search-form button[type="submit"]');
+          await page.locator('#search-summary', { hasText: /shown|No job/ }).waitFor();
+          return (await row.count()) > 0 || undefined;
+        },
+        { what: 'the job in the search results', intervalMs: 500 },
+      );
+      expect(await page.locator('#search-body tr').count()).toBe(1);
+      expect(await row.locator('.badge').textContent()).toBe('completed');
+      expect(await row.locator('a[data-temporal-ui]').getAttribute('href')).toContain(`/workflows/${encodeURIComponent(posted.body.workflowId)}`);
+      expect(await page.locator('#search-ticket').getAttribute('aria-invalid')).toBeNull();
+      expect(await page.locator('#error-message').isHidden()).toBe(true);
+      const uiSearch = decodeURIComponent((await page.locator('#search-temporal-link').getAttribute('href')) ?? '');
+      expect(uiSearch).toContain(`TicketId = ${scene.ticket.id}`);
+      await screenshotBothWidths(page, 'jobs-search');
+      expect(await unlabelledControls(page)).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('a client sees neither the Jobs page nor another company’s data', async () => {
     const agentReport = await httpClient(system.baseUrl, world.tokens.agent).post('/api/reports', { format: 'json', filters: { companyIds: [world.companyB.id] } });
     expect(agentReport.status).toBe(202);

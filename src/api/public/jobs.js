@@ -1,4 +1,4 @@
-import { announce, api, describeError, el, formatDateTime, startSession } from './session.js';
+import { announce, api, clearFieldErrors, describeError, el, formatDateTime, showFieldErrors, startSession } from './session.js';
 
 const POLL_MS = 3000;
 
@@ -230,6 +230,75 @@ function renderFailed(failedJobs) {
     ),
   );
 }
+
+const searchForm = document.getElementById('search-form');
+const searchBody = document.getElementById('search-body');
+const searchMore = document.getElementById('search-more');
+let searchParams = null;
+let searchNextPage = null;
+
+/** The form as query parameters; dates become the start or the end of that day in the admin's time zone. */
+function searchQueryOf(form) {
+  const params = new URLSearchParams();
+  for (const name of ['type', 'status', 'queue', 'ticketId', 'companyId']) {
+    const value = form.elements[name].value.trim();
+    if (value) params.set(name, value);
+  }
+  const from = form.elements.from.value;
+  const to = form.elements.to.value;
+  if (from) params.set('from', new Date(`${from}T00:00:00`).toISOString());
+  if (to) params.set('to', new Date(`${to}T23:59:59.999`).toISOString());
+  return params;
+}
+
+function jobRow(job) {
+  return el(
+    'tr',
+    { dataset: { workflowId: job.workflowId } },
+    cell('Workflow', workflowLink(job.workflowId, 'Workflow')),
+    cell('Type', job.tags?.JobType ?? job.type),
+    cell('Queue', job.taskQueue),
+    cell('Status', el('span', { class: `badge badge-${job.status.toLowerCase().replace(/_/g, '')}`, text: job.status.toLowerCase().replace(/_/g, ' ') })),
+    cell('Started', formatDateTime(job.startTime)),
+    cell('Closed', formatDateTime(job.closeTime)),
+  );
+}
+
+async function search(more) {
+  const button = more ? searchMore : searchForm.querySelector('button[type="submit"]');
+  button.disabled = true;
+  try {
+    const params = new URLSearchParams(searchParams);
+    params.set('pageSize', '20');
+    if (more && searchNextPage) params.set('nextPageToken', searchNextPage);
+    const page = await api('GET', `/api/admin/jobs?${params}`);
+    if (!more) searchBody.replaceChildren();
+    searchBody.append(...page.jobs.map(jobRow));
+    searchNextPage = page.nextPageToken;
+    const shown = searchBody.children.length;
+    document.getElementById('search-table').hidden = shown === 0;
+    searchMore.hidden = !searchNextPage;
+    document.getElementById('search-summary').textContent = shown === 0 ? 'No job matches.' : `${shown} job${shown === 1 ? '' : 's'} shown${searchNextPage ? ', more available' : ''}.`;
+    const link = document.getElementById('search-temporal-link');
+    link.href = page.temporalUi;
+    link.hidden = false;
+  } catch (err) {
+    const unmatched = showFieldErrors(searchForm, err.details);
+    announce(unmatched.length || !err.details ? `Could not search the jobs: ${describeError(err)}` : 'Please correct the highlighted search fields.', 'error');
+  } finally {
+    button.disabled = false;
+  }
+}
+
+searchForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  clearFieldErrors(searchForm);
+  announce('');
+  searchParams = searchQueryOf(searchForm);
+  searchNextPage = null;
+  void search(false);
+});
+searchMore.addEventListener('click', () => void search(true));
 
 async function refresh() {
   clearTimeout(pollTimer);
