@@ -211,7 +211,7 @@ describe('ticket notifications: API → workflow → SMTP receiver', () => {
     const opened = await ledger.open(key);
     expect(opened).toMatchObject({ status: 'pending', attempts: 0, interruptedAttempts: 0, inFlightSince: null });
     await ledger.startAttempt(opened.id);
-    await ledger.recordError(opened.id, { type: 'SmtpTemporaryFailure', message: '451 try later', final: false });
+    await ledger.recordError(opened.id, { type: 'SmtpTransientFailure', message: '451 try later', final: false });
     expect(await ledger.open(key)).toMatchObject({ attempts: 1, interruptedAttempts: 0, inFlightSince: null });
     // the worker dies here: no outcome is ever recorded for the second attempt
     await ledger.startAttempt(opened.id);
