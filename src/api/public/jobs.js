@@ -112,10 +112,11 @@ function queueControls(queue) {
   return el('div', { class: 'actions' }, ...controls);
 }
 
+/** The API action (its path segment) and what the admin is told once it is done. */
 const QUEUE_ACTIONS = {
-  pause: { path: 'pause', done: (queue) => `The ${queue} queue is paused: its workers finish the running jobs and take no new ones.` },
-  resume: { path: 'resume', done: (queue) => `The ${queue} queue is resumed: its workers poll again.` },
-  restart: { path: 'restart', done: (queue) => `The ${queue} workers are restarting: they drain, exit and start again.` },
+  pause: (queue) => `The ${queue} queue is paused: its workers finish the running jobs and take no new ones.`,
+  resume: (queue) => `The ${queue} queue is resumed: its workers poll again.`,
+  restart: (queue) => `The ${queue} workers are restarting: they drain, exit and start again.`,
 };
 
 async function controlQueue(action, queue) {
@@ -124,8 +125,8 @@ async function controlQueue(action, queue) {
   busyQueues.add(queue);
   for (const button of overviewBody.querySelectorAll(`button[data-queue="${queue}"]`)) button.disabled = true;
   try {
-    await api('POST', `/api/admin/queues/${encodeURIComponent(queue)}/${QUEUE_ACTIONS[action].path}`);
-    announce(QUEUE_ACTIONS[action].done(queue), 'success');
+    await api('POST', `/api/admin/queues/${encodeURIComponent(queue)}/${action}`);
+    announce(QUEUE_ACTIONS[action](queue), 'success');
   } catch (err) {
     announce(`Could not ${action} the ${queue} queue: ${describeError(err)}`, 'error');
   } finally {
@@ -355,7 +356,7 @@ failedGroups.addEventListener('click', (event) => {
 
 overviewBody.addEventListener('click', (event) => {
   const button = event.target.closest('button[data-queue]');
-  if (button && QUEUE_ACTIONS[button.dataset.action]) void controlQueue(button.dataset.action, button.dataset.queue);
+  if (button && Object.hasOwn(QUEUE_ACTIONS, button.dataset.action)) void controlQueue(button.dataset.action, button.dataset.queue);
 });
 
 // the Temporal UI gateway admits view_horizon holders through a short-lived cookie: get it, then follow the link

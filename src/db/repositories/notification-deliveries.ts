@@ -79,6 +79,7 @@ export function createNotificationDeliveriesRepository(db: Db) {
         .update({
           status: 'pending',
           attempts: db.raw('attempts + 1'),
+          // listed before in_flight_since: MySQL evaluates SET left to right, so this reads the previous mark
           interrupted_attempts: db.raw('interrupted_attempts + (CASE WHEN in_flight_since IS NULL THEN 0 ELSE 1 END)'),
           in_flight_since: at,
           updated_at: at,
