@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { TASK_QUEUES } from '../../src/jobs/contract';
 import { createSmtpMailer } from '../../src/mail/smtp-mailer';
 import type { Mailer } from '../../src/mail/outgoing-mail';
@@ -86,6 +86,19 @@ describe('pages in a real browser: reports and jobs', () => {
     await receiver?.close();
   });
   afterEach(() => receiver.setRule(undefined));
+
+  /** Runs `check` on the Jobs page signed in as the admin (marked, so a reload would show), then closes the context. */
+  async function onJobsPageAsAdmin(check: (page: Page, errors: string[]) => Promise<void>): Promise<void> {
+    const { context, page, errors } = await newPage(browser, system.baseUrl);
+    try {
+      await page.goto('/admin/jobs');
+      await signIn(page, world.admin.email);
+      await markPage(page);
+      await check(page, errors);
+    } finally {
+      await context.close();
+    }
+  }
 
   it('an agent signs in, generates a filtered CSV report, sees it become ready without reloading, downloads and deletes it', async () => {
     const { context, page, errors } = await newPage(browser, system.baseUrl);
@@ -175,11 +188,7 @@ describe('pages in a real browser: reports and jobs', () => {
     const [failed] = await system.repos.failedJobs.listByWorkflowId(posted.body.workflowId);
     receiver.setRule(undefined);
 
-    const { context, page, errors } = await newPage(browser, system.baseUrl);
-    try {
-      await page.goto('/admin/jobs');
-      await signIn(page, world.admin.email);
-      await markPage(page);
+    await onJobsPageAsAdmin(async (page, errors) => {
       await page.locator('#overview-body tr[data-queue="notifications"]').waitFor();
       expect(await page.locator('#overview-body tr').count()).toBe(3);
 
@@ -204,19 +213,13 @@ describe('pages in a real browser: reports and jobs', () => {
       expect(await stillSamePage(page)).toBe(true);
       expect(receiver.mailsTo(rejected)).toHaveLength(1);
       expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('an admin pauses a queue from the Jobs page (an event waits, no mail leaves), resumes it (the mail leaves once) and restarts the reports workers', async () => {
     const scene = await createTicketScene(system.repos, 'Projector flickers');
     const mailsOf = (eventId: string) => receiver.mails.filter((m) => m.messageId.startsWith(`<event-${eventId}.`));
-    const { context, page, errors } = await newPage(browser, system.baseUrl);
-    try {
-      await page.goto('/admin/jobs');
-      await signIn(page, world.admin.email);
-      await markPage(page);
+    await onJobsPageAsAdmin(async (page, errors) => {
       const row = page.locator('#overview-body tr[data-queue="notifications"]');
       await row.locator('button[data-action="pause"]').focus();
       await page.keyboard.press('Enter');
@@ -250,9 +253,7 @@ describe('pages in a real browser: reports and jobs', () => {
       const audit = await httpClient(system.baseUrl, world.tokens.admin).get(`/api/admin/audit?userId=${world.admin.id}&limit=50`);
       const actions = (audit.body.entries as Array<{ action: string; subjectId: string }>).map((e) => `${e.action} ${e.subjectId}`);
       expect(actions).toEqual(expect.arrayContaining(['admin.queue_paused notifications', 'admin.queue_resumed notifications', 'admin.queue_restart_requested reports']));
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('an admin retries a whole group of failed notifications with one button; each served recipient is mailed once', async () => {
@@ -267,11 +268,7 @@ describe('pages in a real browser: reports and jobs', () => {
     }
     receiver.setRule(undefined);
 
-    const { context, page, errors } = await newPage(browser, system.baseUrl);
-    try {
-      await page.goto('/admin/jobs');
-      await signIn(page, world.admin.email);
-      await markPage(page);
+    await onJobsPageAsAdmin(async (page, errors) => {
       const group = page.locator('.group', { has: page.locator(`#failed-job-${failedIds[0]}`) });
       const button = group.locator('button[data-action="retry-all"]');
       await button.waitFor();
@@ -290,9 +287,7 @@ describe('pages in a real browser: reports and jobs', () => {
       for (const scene of scenes) expect(receiver.mailsTo(scene.requester.email)).toHaveLength(1);
       expect(await stillSamePage(page)).toBe(true);
       expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('an admin finds a ticket’s jobs by ticket and status, with a field error for a bad ticket number, and links to the Temporal UI', async () => {
@@ -300,10 +295,7 @@ describe('pages in a real browser: reports and jobs', () => {
     const posted = await httpClient(system.baseUrl, world.tokens.admin).post(`/api/tickets/${scene.ticket.id}/events`, { type: 'closed', actorId: scene.assignee.id });
     expect(await closedStatus(system, posted.body.workflowId)).toBe('COMPLETED');
 
-    const { context, page, errors } = await newPage(browser, system.baseUrl);
-    try {
-      await page.goto('/admin/jobs');
-      await signIn(page, world.admin.email);
+    await onJobsPageAsAdmin(async (page, errors) => {
       await page.fill('#search-ticket', 'twelve');
       await page.press('#search-ticket', 'Enter');
       await page.locator('#search-ticket-error').waitFor({ state: 'visible' });
@@ -333,9 +325,7 @@ describe('pages in a real browser: reports and jobs', () => {
       await screenshotBothWidths(page, 'jobs-search');
       expect(await unlabelledControls(page)).toEqual([]);
       expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('a client sees neither the Jobs page nor another company’s data', async () => {
