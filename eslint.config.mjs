@@ -1,8 +1,9 @@
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const forbiddenInWorkflows = [
-  { group: ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'net', 'http', 'https', 'stream', 'util'], message: 'Workflows are deterministic: no Node built-ins.' },
+  { group: ['node:*', ...builtinModules, ...builtinModules.map((name) => `${name}/*`)], message: 'Workflows are deterministic: no Node built-ins.' },
   { group: ['knex', 'mysql2', 'better-sqlite3', 'nodemailer', 'pdfkit', 'csv-stringify', 'mjml'], message: 'Workflows never touch I/O libraries; call an activity.' },
   { group: ['**/src/config', '**/src/db/**', '**/src/mail/**', '**/src/reports/**'], message: 'Workflows import only the shared contract.' },
 ];
@@ -29,9 +30,18 @@ export default tseslint.config(
         { name: 'Buffer', message: 'No Node built-ins in workflows.' },
         { name: 'require', message: 'No Node built-ins in workflows.' },
       ],
+      // activities run in the worker, not in the workflow sandbox: workflows may import their types only
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { paths: [{ name: '../activities', message: 'Import activity types only: import type { Activities } from "../activities".', allowTypeImports: true }] },
+        {
+          patterns: [
+            {
+              group: ['**/activities', '**/activities/**'],
+              message: 'Import activity types only: import type { Activities } from "../activities".',
+              allowTypeImports: true,
+            },
+          ],
+        },
       ],
     },
   },
