@@ -12,9 +12,12 @@ function page(status: number, title: string, text: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${status} ${title}</h1><p>${text}</p></body></html>`;
 }
 
+/** The UI's own read-only mode (TEMPORAL_DISABLE_WRITE_ACTIONS) also refuses every other method. */
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
 /**
  * The Temporal UI outside development: a reverse proxy that lets through only holders of
- * view_horizon, identified by the short-lived cookie the API hands out.
+ * view_horizon, identified by the short-lived cookie the API hands out, and only to read.
  */
 export function createTemporalUiGateway(deps: { auth: AuthService; upstream: string; logger: Logger }): Express {
   const app = express();
@@ -31,6 +34,10 @@ export function createTemporalUiGateway(deps: { auth: AuthService; upstream: str
           res.status(403).type('html').send(page(403, 'Forbidden', 'Your role may not see the job monitoring console.'));
           return;
         }
+        if (!READ_METHODS.has(req.method)) {
+          res.status(405).set('Allow', 'GET, HEAD').type('html').send(page(405, 'Read only', 'Retries, cancels and queue actions go through the help desk, where they are checked and audited.'));
+          return;
+        }
         next();
       },
       () => res.status(401).type('html').send(page(401, 'Session expired', SIGN_IN_HINT)),
@@ -40,7 +47,8 @@ export function createTemporalUiGateway(deps: { auth: AuthService; upstream: str
     createProxyMiddleware({
       target: deps.upstream,
       changeOrigin: true,
-      ws: true,
+      // no ws: the UI only polls over HTTP, and http-proxy-middleware's own 'upgrade' listener on the server would skip the check above
+      ws: false,
       on: {
         error: (err, _req, res) => {
           deps.logger.warn({ err }, 'Temporal UI upstream unreachable');

@@ -9,6 +9,31 @@ function listen(server: Server): Promise<string> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
 }
 
+/** A WebSocket handshake; resolves with the status the gateway answered (101 if it switched protocols). */
+function upgradeRequest(url: string, cookie?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        'sec-websocket-version': '13',
+        ...(cookie ? { cookie } : {}),
+      },
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 describe('the Temporal UI outside development', () => {
   let system: TestSystem;
   let world: World;
@@ -16,12 +41,17 @@ describe('the Temporal UI outside development', () => {
   let gateway: Server;
   let gatewayUrl: string;
   const seenByUpstream: string[] = [];
+  const upgradesSeenByUpstream: string[] = [];
 
   beforeAll(async () => {
     // stands in for the Temporal UI server behind the gateway
     upstream = http.createServer((req, res) => {
       seenByUpstream.push(req.url ?? '');
       res.writeHead(200, { 'content-type': 'text/html' }).end(`<html><title>Temporal</title>${req.url}</html>`);
+    });
+    upstream.on('upgrade', (req, socket) => {
+      upgradesSeenByUpstream.push(req.url ?? '');
+      socket.end('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
     });
     const upstreamUrl = await listen(upstream);
     system = await startTestSystem({ env: { TEMPORAL_UI_UPSTREAM: upstreamUrl, TEMPORAL_UI_SESSION_MINUTES: '5' } });
@@ -62,13 +92,58 @@ describe('the Temporal UI outside development', () => {
     expect(seenByUpstream.length).toBe(before);
   });
 
-  it.each(['agent', 'clientA'] as const)('a %s cannot get the cookie (403), and its own token used as the cookie gets 403', async (who) => {
+  it.each(['agent', 'clientA'] as const)('the %s token used as the gateway cookie gets 403', async (who) => {
     const before = seenByUpstream.length;
-    const { response } = await sessionCookieFor(world.tokens[who]);
-    expect(response.status).toBe(403);
-    expect((await httpClient(system.baseUrl, world.tokens[who]).get('/api/admin/temporal-ui/session')).status).toBe(403);
     const page = await fetch(`${gatewayUrl}/`, { headers: { cookie: `hd_temporal_ui=${world.tokens[who]}` } });
     expect(page.status).toBe(403);
+    expect(seenByUpstream.length).toBe(before);
+  });
+
+  it.each([
+    ['admin', 'POST', 201],
+    ['admin', 'GET', 404],
+    ['admin', 'PUT', 404],
+    ['admin', 'DELETE', 404],
+    ['agent', 'POST', 403],
+    ['agent', 'GET', 403],
+    ['agent', 'PUT', 403],
+    ['agent', 'DELETE', 403],
+    ['clientA', 'POST', 403],
+    ['clientA', 'GET', 403],
+    ['clientA', 'PUT', 403],
+    ['clientA', 'DELETE', 403],
+  ] as const)('the session endpoint answers %s %s with %i, and only the POST of a view_horizon holder sets the cookie', async (who, method, status) => {
+    const auditBefore = await system.repos.activityLogs.list({ action: 'admin.temporal_ui_session', limit: 100 });
+    const response = await httpClient(system.baseUrl, world.tokens[who]).request(method, '/api/admin/temporal-ui/session', method === 'GET' || method === 'DELETE' ? undefined : {});
+    expect(response.status).toBe(status);
+    const auditAfter = await system.repos.activityLogs.list({ action: 'admin.temporal_ui_session', limit: 100 });
+    if (status === 201) {
+      expect(response.headers.get('set-cookie')).toMatch(/^hd_temporal_ui=hdt_/);
+      expect(response.body).toEqual({ url: system.config.temporal.uiUrl, expiresAt: expect.any(String) });
+      expect(auditAfter).toHaveLength(auditBefore.length + 1);
+    } else {
+      expect(response.headers.get('set-cookie')).toBeNull();
+      expect(auditAfter).toHaveLength(auditBefore.length);
+    }
+  });
+
+  it('a WebSocket upgrade without a view_horizon cookie is refused and never reaches the UI, even after a signed-in request', async () => {
+    const { cookie } = await sessionCookieFor(world.tokens.admin);
+    expect((await fetch(`${gatewayUrl}/namespaces/default/workflows`, { headers: { cookie } })).status).toBe(200);
+    const before = seenByUpstream.length;
+    expect(await upgradeRequest(`${gatewayUrl}/namespaces/default/workflows`)).toBe(401);
+    expect(await upgradeRequest(`${gatewayUrl}/api/v1/namespaces`, 'hd_temporal_ui=hdt_forged')).toBe(401);
+    expect(await upgradeRequest(`${gatewayUrl}/api/v1/namespaces`, `hd_temporal_ui=${world.tokens.agent}`)).toBe(403);
+    expect(seenByUpstream.length).toBe(before);
+    expect(upgradesSeenByUpstream).toEqual([]);
+  });
+
+  it.each(['POST', 'PUT', 'PATCH', 'DELETE'])('even an admin cannot %s through the gateway: terminate, reset and signal stay with the audited API', async (method) => {
+    const { cookie } = await sessionCookieFor(world.tokens.admin);
+    const before = seenByUpstream.length;
+    const response = await fetch(`${gatewayUrl}/api/v1/namespaces/default/workflows/report-1/terminate`, { method, headers: { cookie, 'content-type': 'application/json' }, body: '{}' });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD');
     expect(seenByUpstream.length).toBe(before);
   });
 
