@@ -32,7 +32,7 @@ export async function runQueueWorker(queue: TaskQueueName, hooks: QueueWorkerHoo
           queue,
           deps,
           concurrency: config.workers.concurrency[queue],
-          workflows: workflowSource(config.temporal.workflowBundlePath),
+          workflows: workflowSource(config),
         }),
     });
     // while paused no Worker exists for the runtime's own signal handling to stop

@@ -1,0 +1,23 @@
+import { SHUTDOWN_GRACE, workflowSource } from '../../workers/create-worker';
+
+describe('worker options', () => {
+  it('production workers refuse to start without the prebuilt workflow bundle, naming WORKFLOW_BUNDLE_PATH', () => {
+    expect(() => workflowSource({ env: 'production', temporal: { workflowBundlePath: undefined } })).toThrow(/^WORKFLOW_BUNDLE_PATH is required/);
+  });
+
+  it('production workers load the bundle they are given', () => {
+    expect(workflowSource({ env: 'production', temporal: { workflowBundlePath: '/app/dist/workflow-bundle.js' } })).toEqual({
+      workflowBundle: { codePath: '/app/dist/workflow-bundle.js' },
+    });
+  });
+
+  it('development workers compile the workflows from source', () => {
+    expect(workflowSource({ env: 'development', temporal: { workflowBundlePath: undefined } })).toEqual({ workflowsPath: expect.stringMatching(/workflows/) });
+  });
+
+  it('a draining worker lets the longest step of its queue finish (300 s exports and cleanup batches, 30 s sends)', () => {
+    expect(parseInt(SHUTDOWN_GRACE.reports, 10)).toBeGreaterThan(300);
+    expect(parseInt(SHUTDOWN_GRACE.default, 10)).toBeGreaterThan(300);
+    expect(parseInt(SHUTDOWN_GRACE.notifications, 10)).toBeGreaterThan(30);
+  });
+});
