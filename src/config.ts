@@ -59,6 +59,7 @@ const envSchema = z.object({
   CLEANUP_BATCH_SIZE: positiveInt(5000),
 
   RATE_LIMIT_LOGIN_MAX: positiveInt(10),
+  RATE_LIMIT_LOGIN_IP_MAX: positiveInt(100),
   RATE_LIMIT_LOGIN_WINDOW_SECONDS: positiveInt(900),
   RATE_LIMIT_JOBS_MAX: positiveInt(120),
   RATE_LIMIT_JOBS_WINDOW_SECONDS: positiveInt(60),
@@ -92,7 +93,7 @@ export interface Config {
   retention: { activityLogDays: number; failedJobDays: number; reportDays: number };
   cleanup: { cron: string; batchSize: number };
   /** login attempts per IP and e-mail, and job starts per token, within each window */
-  rateLimits: { loginMax: number; loginWindowSeconds: number; jobsMax: number; jobsWindowSeconds: number };
+  rateLimits: { loginMax: number; loginAddressMax: number; loginWindowSeconds: number; jobsMax: number; jobsWindowSeconds: number };
   /** lifetime of the cookie that lets a view_horizon holder's browser through the Temporal UI proxy */
   /** the authenticated gateway to the Temporal UI: off unless proxyPort is set */
   temporalUi: { sessionMinutes: number; proxyPort: number | undefined; upstream: string };
@@ -166,6 +167,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     cleanup: { cron: env.CLEANUP_CRON.trim(), batchSize: env.CLEANUP_BATCH_SIZE },
     rateLimits: {
       loginMax: env.RATE_LIMIT_LOGIN_MAX,
+      loginAddressMax: env.RATE_LIMIT_LOGIN_IP_MAX,
       loginWindowSeconds: env.RATE_LIMIT_LOGIN_WINDOW_SECONDS,
       jobsMax: env.RATE_LIMIT_JOBS_MAX,
       jobsWindowSeconds: env.RATE_LIMIT_JOBS_WINDOW_SECONDS,

@@ -5,6 +5,7 @@ import { httpClient } from '../support/http';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 const LOGIN_LIMIT = 10;
+const LOGIN_ADDRESS_LIMIT = 30;
 const LOGIN_WINDOW_MS = 3_000;
 const JOB_LIMIT = 3;
 
@@ -25,13 +26,27 @@ describe('rate limits', () => {
   it('the limits come from RATE_LIMIT_* settings', () => {
     const config = loadConfig({
       RATE_LIMIT_LOGIN_MAX: '7',
+      RATE_LIMIT_LOGIN_IP_MAX: '70',
       RATE_LIMIT_LOGIN_WINDOW_SECONDS: '120',
       RATE_LIMIT_JOBS_MAX: '30',
       RATE_LIMIT_JOBS_WINDOW_SECONDS: '10',
     });
-    expect(rateLimitSettings(config)).toEqual({ loginPerWindow: 7, loginWindowMs: 120_000, jobStartsPerWindow: 30, jobStartsWindowMs: 10_000 });
-    expect(rateLimitSettings(loadConfig({}))).toEqual({ loginPerWindow: 10, loginWindowMs: 900_000, jobStartsPerWindow: 120, jobStartsWindowMs: 60_000 });
+    expect(rateLimitSettings(config)).toEqual({
+      loginPerWindow: 7,
+      loginPerAddressPerWindow: 70,
+      loginWindowMs: 120_000,
+      jobStartsPerWindow: 30,
+      jobStartsWindowMs: 10_000,
+    });
+    expect(rateLimitSettings(loadConfig({}))).toEqual({
+      loginPerWindow: 10,
+      loginPerAddressPerWindow: 100,
+      loginWindowMs: 900_000,
+      jobStartsPerWindow: 120,
+      jobStartsWindowMs: 60_000,
+    });
     expect(() => loadConfig({ RATE_LIMIT_LOGIN_MAX: '0' })).toThrow(/RATE_LIMIT_LOGIN_MAX/);
+    expect(() => loadConfig({ RATE_LIMIT_LOGIN_IP_MAX: 'many' })).toThrow(/RATE_LIMIT_LOGIN_IP_MAX/);
   });
 
   it('20 quick wrong logins get 429 with Retry-After after the limit; the right password works again after the window', async () => {
@@ -60,6 +75,33 @@ describe('rate limits', () => {
     expect(login.status).toBe(200);
     expect(login.body.token).toMatch(/^hdt_/);
   });
+
+  it('one address trying many e-mails gets 429 after the per-address limit; another address still signs in', async () => {
+    // its own API with a long window, so the count never straddles a window boundary however slow the machine
+    const addressLimited = await startTestSystem({ rateLimits: { loginPerAddressPerWindow: LOGIN_ADDRESS_LIMIT, loginWindowMs: 10 * 60_000 } });
+    try {
+      await expectAddressLimit(httpClient(addressLimited.baseUrl));
+    } finally {
+      await addressLimited.stop();
+    }
+  });
+
+  async function expectAddressLimit(api: ReturnType<typeof httpClient>): Promise<void> {
+    // the API trusts X-Forwarded-For from loopback (its reverse proxy), so the test can speak for other addresses
+    const from = (address: string) => ({ 'x-forwarded-for': address });
+    const statuses = await Promise.all(
+      Array.from({ length: LOGIN_ADDRESS_LIMIT + 3 }, async (_, i) =>
+        (await api.post('/api/auth/login', { email: `nobody-${i}@example.test`, password: 'guess' }, from('203.0.113.7'))).status,
+      ),
+    );
+    expect(statuses.filter((status) => status === 401)).toHaveLength(LOGIN_ADDRESS_LIMIT);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(3);
+    // each e-mail was tried once only: the per-account budget alone would have let every attempt through
+    const refused = await api.post('/api/auth/login', { email: world.agent.email, password: FIXTURE_PASSWORD }, from('203.0.113.7'));
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await api.post('/api/auth/login', { email: world.agent.email, password: FIXTURE_PASSWORD }, from('198.51.100.2'))).status).toBe(200);
+  }
 
   it('job-starting endpoints are limited per token: 429 with Retry-After after the limit, other tokens unaffected', async () => {
     const admin = httpClient(system.baseUrl, world.tokens.admin);

@@ -19,7 +19,10 @@ function limiter(options: { windowMs: number; limit: number; key: (req: Request)
 }
 
 export interface RateLimitSettings {
+  /** attempts per client address and e-mail: guesses at one account */
   loginPerWindow: number;
+  /** attempts per client address over all e-mails: one address trying many accounts */
+  loginPerAddressPerWindow: number;
   loginWindowMs: number;
   jobStartsPerWindow: number;
   jobStartsWindowMs: number;
@@ -27,28 +30,39 @@ export interface RateLimitSettings {
 
 export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   loginPerWindow: 10,
+  loginPerAddressPerWindow: 100,
   loginWindowMs: 15 * 60_000,
   jobStartsPerWindow: 120,
   jobStartsWindowMs: 60_000,
 };
 
 export function rateLimitSettings(config: Pick<Config, 'rateLimits'>): RateLimitSettings {
-  const { loginMax, loginWindowSeconds, jobsMax, jobsWindowSeconds } = config.rateLimits;
+  const { loginMax, loginAddressMax, loginWindowSeconds, jobsMax, jobsWindowSeconds } = config.rateLimits;
   return {
     loginPerWindow: loginMax,
+    loginPerAddressPerWindow: loginAddressMax,
     loginWindowMs: loginWindowSeconds * 1000,
     jobStartsPerWindow: jobsMax,
     jobStartsWindowMs: jobsWindowSeconds * 1000,
   };
 }
 
+/** Two budgets per window: per address and e-mail (one account guessed at), and per address alone (many accounts tried). */
 export function loginRateLimit(settings: RateLimitSettings) {
-  return limiter({
-    windowMs: settings.loginWindowMs,
-    limit: settings.loginPerWindow,
-    what: 'login attempts',
-    key: (req) => `${ipKeyGenerator(req.ip ?? '')}|${String(req.body?.email ?? '').trim().toLowerCase()}`,
-  });
+  return [
+    limiter({
+      windowMs: settings.loginWindowMs,
+      limit: settings.loginPerAddressPerWindow,
+      what: 'login attempts from this address',
+      key: (req) => ipKeyGenerator(req.ip ?? ''),
+    }),
+    limiter({
+      windowMs: settings.loginWindowMs,
+      limit: settings.loginPerWindow,
+      what: 'login attempts',
+      key: (req) => `${ipKeyGenerator(req.ip ?? '')}|${String(req.body?.email ?? '').trim().toLowerCase()}`,
+    }),
+  ];
 }
 
 const jobStartLimiters = new WeakMap<RateLimitSettings, ReturnType<typeof limiter>>();
