@@ -217,6 +217,11 @@ describe('admin: failed-job triage and retry', () => {
       expect(entry).toMatchObject({ userId: world.admin.id, action: 'admin.failed_job_retried', subjectType: 'failed_job' });
       expect(new Date(entry.createdAt).getTime()).toBeGreaterThan(Date.now() - 5 * 60_000);
       expect(entry.properties.retryWorkflowId).toEqual(expect.any(String));
+      // the target is the failed job that was retried: it links to the same retry workflow
+      const target = await admin.get(`/api/admin/failed-jobs/${entry.subjectId}`);
+      expect(target.status).toBe(200);
+      expect(target.body.retry.workflowId).toBe(entry.properties.retryWorkflowId);
+      expect(target.body.workflowId).toBe(entry.properties.failedWorkflowId);
     }
     expect(retried.filter((e: { properties: { via: string } }) => e.properties.via === 'bulk')).toHaveLength(10);
     const bulk = await admin.get(`/api/admin/audit?action=admin.failed_jobs_bulk_retried&userId=${world.admin.id}`);
