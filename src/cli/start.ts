@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { loadConfig, temporalAddress, type Config } from '../config';
 import { prepareDatabase } from '../db/prepare';
 import { DEMO_LOGINS, DEMO_PASSWORD, isDatabaseEmpty, seedDemoData } from '../db/seed-demo';
@@ -19,13 +20,15 @@ function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-async function prepareDemoDatabase(config: Config): Promise<void> {
+/** Migrates, seeds the demo data into an empty database; true when the demo logins exist (seeded now or earlier). */
+async function prepareDemoDatabase(config: Config): Promise<boolean> {
   const { db } = await prepareDatabase(config);
   try {
     if (await isDatabaseEmpty(db)) {
       say('empty database: seeding demo data');
       await seedDemoData(db);
     }
+    return Boolean(await db('users').where({ email: DEMO_LOGINS[0].email }).first('id'));
   } finally {
     await db.destroy();
   }
@@ -44,7 +47,7 @@ async function waitForApi(url: string, timeoutMs: number): Promise<boolean> {
   return false;
 }
 
-function printWelcome(config: Config, apiUrl: string): void {
+function printWelcome(config: Config, apiUrl: string, demoLogins: boolean): void {
   const lines = [
     '',
     'Help desk jobs are running.',
@@ -53,8 +56,9 @@ function printWelcome(config: Config, apiUrl: string): void {
     `  Database     ${config.database.client === 'mysql2' ? 'MySQL (DATABASE_URL)' : config.database.filename}`,
     `  E-mail       ${config.mail.smtpUrl ? 'SMTP (SMTP_URL)' : `outbox folder ${config.mail.outboxDir}`}`,
     '',
-    `Demo logins (password "${DEMO_PASSWORD}"):`,
-    ...DEMO_LOGINS.map((login) => `  ${login.email.padEnd(24)} ${login.role}`),
+    ...(demoLogins
+      ? [`Demo logins (password "${DEMO_PASSWORD}"):`, ...DEMO_LOGINS.map((login) => `  ${login.email.padEnd(24)} ${login.role}`)]
+      : ['No demo logins: this database was not empty, so the demo seed was skipped.', 'Create a token for a user with: npm run token -- --email user@example.com']),
     '',
     'Start a workflow (then look for it in the Temporal UI):',
     `  TOKEN=$(curl -s ${apiUrl}/api/auth/login -H 'content-type: application/json' \\`,
@@ -66,23 +70,37 @@ function printWelcome(config: Config, apiUrl: string): void {
   console.log(lines.join('\n'));
 }
 
+/** One workflow bundle for the three workers (instead of each compiling the workflows), unless WORKFLOW_BUNDLE_PATH names one. */
+async function workflowBundleFor(config: Config): Promise<string> {
+  if (config.temporal.workflowBundlePath) return config.temporal.workflowBundlePath;
+  say('bundling the workflows');
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: path.join(PROJECT_ROOT, 'workflows'),
+    logger: { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: say, error: say, log: () => undefined },
+  });
+  const file = path.join(config.dataDir, 'workflow-bundle.js');
+  fs.writeFileSync(file, code);
+  return file;
+}
+
 /** `npm start`: dev server (unless TEMPORAL_ADDRESS is set), database, one worker per queue, the API. */
 let devServer: RunningDevServer | undefined;
+let supervisor: ChildProcessSupervisor | undefined;
 
 async function main(): Promise<void> {
   const config = loadConfig();
   fs.mkdirSync(config.dataDir, { recursive: true });
 
-  const supervisor = new ChildProcessSupervisor(
-    { ...process.env, TEMPORAL_ADDRESS: temporalAddress(config) },
-    say,
-  );
+  // the children's environment: WORKFLOW_BUNDLE_PATH joins it once the bundle is built, before any child starts
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: temporalAddress(config) };
+  const children = new ChildProcessSupervisor(childEnv, say);
+  supervisor = children;
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
     say(`${signal}: stopping workers and API`);
-    await supervisor.stopAll();
+    await children.stopAll();
     if (devServer) {
       say('stopping the Temporal dev server');
       await devServer.stop();
@@ -111,20 +129,23 @@ async function main(): Promise<void> {
   if (shuttingDown) return;
 
   say('migrating the database');
-  await prepareDemoDatabase(config);
+  const [bundle, demoLogins] = await Promise.all([workflowBundleFor(config), prepareDemoDatabase(config)]);
+  childEnv.WORKFLOW_BUNDLE_PATH = bundle;
+  if (shuttingDown) return;
 
-  supervisor.start([
+  children.start([
     ...ALL_TASK_QUEUES.map((queue) => ({ name: `worker:${queue}`, entry: path.join(PROJECT_ROOT, 'workers', `${queue}.ts`) })),
     { name: 'api', entry: path.join(PROJECT_ROOT, 'src', 'api', 'server.ts') },
   ]);
 
   const apiUrl = `http://${config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${config.api.port}`;
-  if (await waitForApi(apiUrl, 90_000)) printWelcome(config, apiUrl);
+  if (await waitForApi(apiUrl, 90_000)) printWelcome(config, apiUrl, demoLogins);
   else say(`the API did not become ready at ${apiUrl}/ready within 90 s; see the logs above`);
 }
 
 main().catch(async (err: unknown) => {
   console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+  await supervisor?.stopAll();
   await devServer?.stop();
   process.exit(1);
 });

@@ -61,11 +61,13 @@ describe('the start command', () => {
       TEMPORAL_DEV_PORT: String(devPort),
       TEMPORAL_UI_PORT: String(uiPort),
       LOG_LEVEL: 'warn',
-      WORKFLOW_BUNDLE_PATH: run.workflowBundlePath,
     };
+    // what a fresh checkout does: no prebuilt bundle, no external database or Temporal
+    delete env.WORKFLOW_BUNDLE_PATH;
     delete env.DATABASE_URL;
     delete env.TEMPORAL_ADDRESS;
-    const child = spawn(process.execPath, ['--import', 'tsx', START], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // its own process group, like a command in a terminal, so Ctrl-C can reach the whole group
+    const child = spawn(process.execPath, ['--import', 'tsx', START], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -104,11 +106,13 @@ describe('the start command', () => {
     } finally {
       const tree = descendants(child.pid as number);
       expect(tree.length).toBeGreaterThanOrEqual(5); // dev server, three workers, API
-      child.kill('SIGINT');
+      // Ctrl-C in a terminal signals every process of the foreground group at once
+      process.kill(-(child.pid as number), 'SIGINT');
       expect(await exited).toBe(0);
       await waitFor(async () => tree.every((pid) => !alive(pid)), { timeoutMs: 20_000, what: 'every child to exit' });
     }
-    // the dev server persisted its state under DATA_DIR
+    // the dev server persisted its state under DATA_DIR, beside the one workflow bundle the workers shared
     expect(fs.existsSync(path.join(dataDir, 'temporal.sqlite'))).toBe(true);
+    expect(fs.existsSync(path.join(dataDir, 'workflow-bundle.js'))).toBe(true);
   }, 180_000);
 });
