@@ -5,7 +5,7 @@ import type { Db } from '../db/knex';
 import type { Repositories } from '../db/repositories';
 import { ACTIVE_REPORT_STATUSES, type Report } from '../db/repositories/reports';
 import type { UserWithPermissions } from '../db/repositories/users';
-import type { ReportFilters, ReportFormat } from '../jobs/contract';
+import { workflowIds, type ReportFilters, type ReportFormat } from '../jobs/contract';
 import type { JobsGateway } from '../jobs/gateway';
 import { normalizeFilters } from './filters';
 import { countReportRows } from './query';
@@ -94,16 +94,18 @@ export function createReportService(deps: ReportServiceDeps) {
     return normalizeFilters({ ...filters, companyIds: [user.companyId] });
   }
 
+  async function cancelIfOpen(workflowId: string): Promise<void> {
+    try {
+      await jobs.cancel(workflowId);
+    } catch (err) {
+      // already closed in Temporal, or never started: nothing left to cancel
+      if (!(err instanceof AppError && err.status === 404)) throw err;
+    }
+  }
+
   return {
     async request(user: UserWithPermissions, input: { format: ReportFormat; filters: ReportFilters }): Promise<ReportView> {
       const filters = scopeFilters(user, input.filters);
-      const running = await repos.reports.countActiveForUser(user.id);
-      if (running >= config.reports.maxRunningPerUser) {
-        throw tooManyRequests(
-          `You already have ${running} reports in progress (the limit is ${config.reports.maxRunningPerUser}); wait for one to finish`,
-          30,
-        );
-      }
       if (input.format === 'pdf') {
         const rows = await countReportRows(deps.db, filters);
         if (rows > config.reports.pdfMaxRows) {
@@ -115,21 +117,27 @@ export function createReportService(deps: ReportServiceDeps) {
           );
         }
       }
-      const report = await repos.reports.create({
-        userId: user.id,
-        companyId: user.role === 'client' ? user.companyId : null,
-        format: input.format,
-        filters,
-      });
+      const limit = config.reports.maxRunningPerUser;
+      const { report, running } = await repos.reports.createWithinLimit(
+        { userId: user.id, companyId: user.role === 'client' ? user.companyId : null, format: input.format, filters },
+        limit,
+      );
+      if (!report) {
+        throw tooManyRequests(`You already have ${running} reports in progress (the limit is ${limit}); wait for one to finish`, 30);
+      }
       let workflowId: string;
       try {
         const started = await jobs.startReport({ reportId: report.id }, { companyId: report.companyId, requestedBy: user.id });
         workflowId = started.workflowId;
-        await repos.reports.setWorkflowId(report.id, workflowId);
       } catch (err) {
         // nothing half-written: a report that never started leaves no row behind
         await repos.reports.delete(report.id);
         throw err;
+      }
+      if (!(await repos.reports.setWorkflowId(report.id, workflowId))) {
+        // deleted by the user before its workflow existed, so that DELETE had nothing to cancel yet
+        await cancelIfOpen(workflowId);
+        return toReportView({ ...report, workflowId, status: 'cancelled' });
       }
       // the answer describes the accepted request (queued); GET shows the live state, which the
       // worker may already have moved on by the time this answer is written
@@ -168,13 +176,11 @@ export function createReportService(deps: ReportServiceDeps) {
     async remove(user: UserWithPermissions, id: number): Promise<void> {
       const report = await visibleReport(user, id);
       const wasActive = ACTIVE_REPORT_STATUSES.includes(report.status);
-      if (wasActive && report.workflowId) {
-        try {
-          await jobs.cancel(report.workflowId);
-        } catch (err) {
-          // already closed in Temporal: nothing left to cancel
-          if (!(err instanceof AppError && err.status === 404)) throw err;
-        }
+      if (wasActive) {
+        // the deterministic id, even before the request has recorded it; a retry from the dead-letter list runs under its own
+        const workflows = new Set([workflowIds.report(report.id)]);
+        if (report.workflowId) workflows.add(report.workflowId);
+        for (const workflowId of workflows) await cancelIfOpen(workflowId);
       }
       await storage.remove(reportFileName(report.id, report.format));
       await repos.reports.delete(report.id);
@@ -183,7 +189,7 @@ export function createReportService(deps: ReportServiceDeps) {
         action: wasActive ? 'report.cancelled' : 'report.deleted',
         subjectType: 'report',
         subjectId: report.id,
-        properties: { status: report.status, format: report.format, workflowId: report.workflowId, ownerId: report.userId },
+        properties: { status: report.status, format: report.format, workflowId: report.workflowId ?? workflowIds.report(report.id), ownerId: report.userId },
       });
     },
   };

@@ -5,17 +5,20 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { createApp } from '../../src/api/app';
 import { DEFAULT_RATE_LIMITS } from '../../src/api/middleware/rate-limits';
+import type { Role } from '../../src/auth/permissions';
+import type { User } from '../../src/db/repositories/users';
 import { JobsGateway } from '../../src/jobs/gateway';
 import { seedBulkTickets } from '../../src/db/seed-bulk';
-import { createWorld, type World } from '../support/fixtures';
+import { createUser, createWorld, type World } from '../support/fixtures';
 import { httpClient } from '../support/http';
 import { startTestSystem, type TestSystem } from '../support/system';
 import { waitFor } from '../support/wait';
-import { download, waitForReport } from './reports-helpers';
+import { download, indexedLeadingColumns, VISIBILITY_SETTLE_MS, waitForReport, workflowsRequestedBy } from './reports-helpers';
 
 // the export is throttled so a report is still running while the tests look at it
 const ROWS_PER_SECOND = 1500;
 const BIG_COMPANY_TICKETS = 6000;
+const MAX_RUNNING_PER_USER = 2;
 
 let sys: TestSystem;
 let world: World;
@@ -23,7 +26,7 @@ let world: World;
 beforeAll(async () => {
   sys = await startTestSystem({
     queues: ['reports'],
-    env: { REPORT_EXPORT_MAX_ROWS_PER_SECOND: String(ROWS_PER_SECOND), REPORTS_MAX_RUNNING_PER_USER: '2', REPORT_PDF_MAX_ROWS: '1000' },
+    env: { REPORT_EXPORT_MAX_ROWS_PER_SECOND: String(ROWS_PER_SECOND), REPORTS_MAX_RUNNING_PER_USER: String(MAX_RUNNING_PER_USER), REPORT_PDF_MAX_ROWS: '1000' },
   });
   world = await createWorld(sys.repos, sys.auth);
   await seedBulkTickets(sys.db, {
@@ -40,6 +43,12 @@ afterAll(async () => {
 });
 
 const api = (token: string) => httpClient(sys.baseUrl, token);
+const settle = () => new Promise((resolve) => setTimeout(resolve, VISIBILITY_SETTLE_MS));
+/** A user of its own, whose reports and workflows no other test touches. */
+async function newUser(role: Role, companyId: number | null): Promise<{ user: User; token: string }> {
+  const user = await createUser(sys.repos, { role, companyId });
+  return { user, token: (await sys.auth.createPersonalToken(user.email, 'test', 1)).token };
+}
 const reportsOf = async (userId: number) => (await sys.repos.reports.listRecent({ userId, limit: 100 })).length;
 const filesOf = (id: number) => {
   try {
@@ -50,6 +59,12 @@ const filesOf = (id: number) => {
 };
 
 describe('POST /api/reports validation', () => {
+  // every bad request comes from this user, so Temporal visibility can show that none of them started a workflow
+  let prober: { user: User; token: string };
+  beforeAll(async () => {
+    prober = await newUser('agent', world.companyA.id);
+  });
+
   it.each([
     ['an empty body', {}, 'format'],
     ['an unknown format', { format: 'xlsx' }, 'format'],
@@ -61,17 +76,30 @@ describe('POST /api/reports validation', () => {
     ['a non-integer company id', { format: 'json', filters: { companyIds: ['1'] } }, 'filters.companyIds.0'],
     ['an unknown filter', { format: 'json', filters: { assignee: 3 } }, 'filters'],
   ])('rejects %s with 400 naming the field, and starts nothing', async (_name, body, field) => {
-    const before = await reportsOf(world.agent.id);
-    const res = await api(world.tokens.agent).post('/api/reports', body);
+    const res = await api(prober.token).post('/api/reports', body);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
     expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
-    expect(await reportsOf(world.agent.id)).toBe(before);
+    expect(await reportsOf(prober.user.id)).toBe(0);
+    await settle();
+    expect(await workflowsRequestedBy(sys.jobs, prober.user.id)).toEqual([]);
   });
 
-  it('rejects a body that is not JSON', async () => {
-    const res = await api(world.tokens.agent).post('/api/reports', '{"format":');
+  it('rejects a body that is not JSON, and starts nothing', async () => {
+    const res = await api(prober.token).post('/api/reports', '{"format":');
     expect(res.status).toBe(400);
+    expect(await reportsOf(prober.user.id)).toBe(0);
+    await settle();
+    expect(await workflowsRequestedBy(sys.jobs, prober.user.id)).toEqual([]);
+  });
+
+  it("Temporal visibility lists the same user's first valid request, and only that one (the control for \"starts nothing\")", async () => {
+    const res = await api(prober.token).post('/api/reports', { format: 'json', filters: { companyIds: [world.companyB.id] } });
+    expect(res.status).toBe(202);
+    await waitFor(async () => (await workflowsRequestedBy(sys.jobs, prober.user.id)).length > 0, { what: 'the valid request in visibility' });
+    await settle();
+    expect(await workflowsRequestedBy(sys.jobs, prober.user.id)).toEqual([`report-${res.body.id}`]);
+    await waitForReport(api(prober.token), res.body.id, ['ready']);
   });
 });
 
@@ -84,6 +112,8 @@ describe('report scope and access', () => {
     });
     expect(res.status).toBe(403);
     expect(await reportsOf(world.clientA.id)).toBe(before);
+    await settle();
+    expect(await workflowsRequestedBy(sys.jobs, world.clientA.id)).toEqual([]);
   });
 
   it("answers 404 for another user's report on GET, download and DELETE, and for ids that are not ids", async () => {
@@ -111,10 +141,38 @@ describe('report scope and access', () => {
     expect(raw.status).toBe(404);
   });
 
-  it('refuses a PDF beyond the row cap at request time, suggesting CSV', async () => {
-    const res = await api(world.tokens.agent).post('/api/reports', { format: 'pdf', filters: { companyIds: [world.companyA.id] } });
+  it('refuses a PDF beyond the row cap at request time, suggesting CSV, and starts nothing', async () => {
+    const { user, token } = await newUser('agent', world.companyA.id);
+    const res = await api(token).post('/api/reports', { format: 'pdf', filters: { companyIds: [world.companyA.id] } });
     expect(res.status).toBe(422);
     expect(res.body.error.message).toMatch(/CSV/);
+    expect(await reportsOf(user.id)).toBe(0);
+    await settle();
+    expect(await workflowsRequestedBy(sys.jobs, user.id)).toEqual([]);
+  });
+
+  it("GET /api/reports lists the caller's 20 most recent reports, newest first, and no one else's", async () => {
+    const { user, token } = await newUser('agent', world.companyA.id);
+    const other = await newUser('agent', world.companyA.id);
+    const hourAgo = Date.now() - 3_600_000;
+    const created: Array<{ id: number; at: number }> = [];
+    for (let i = 0; i < 23; i++) {
+      const report = await sys.repos.reports.create({ userId: user.id, companyId: null, format: 'csv', filters: {} });
+      // creation order and age differ, so only created_at can give the expected order
+      const at = hourAgo + ((i * 7) % 23) * 60_000;
+      await sys.db('reports').where({ id: report.id }).update({ created_at: new Date(at), status: 'failed' });
+      created.push({ id: report.id, at });
+    }
+    const othersNewest = await sys.repos.reports.create({ userId: other.user.id, companyId: null, format: 'csv', filters: {} });
+
+    const res = await api(token).get('/api/reports');
+    expect(res.status).toBe(200);
+    const listed: Array<{ id: number; userId: number; createdAt: string }> = res.body.reports;
+    expect(listed.map((r) => r.id)).toEqual([...created].sort((a, b) => b.at - a.at).slice(0, 20).map((r) => r.id));
+    expect(listed.every((r) => r.userId === user.id)).toBe(true);
+    expect(listed.map((r) => r.id)).not.toContain(othersNewest.id);
+    // ?all=1 is for view_all_reports only; anyone else still gets their own
+    expect((await api(token).get('/api/reports?all=1')).body.reports.map((r: { id: number }) => r.id)).toEqual(listed.map((r) => r.id));
   });
 });
 
@@ -168,6 +226,35 @@ describe('a running report', () => {
     expect((await client.delete(`/api/reports/${fourth.body.id}`)).status).toBe(204);
   }, 60_000);
 
+  it('holds the per-user limit under concurrent requests: exactly the limit are accepted, the rest get 429', async () => {
+    const { user, token } = await newUser('agent', world.companyA.id);
+    const client = api(token);
+    const body = { format: 'json', filters: { companyIds: [world.companyA.id] } };
+    const answers = await Promise.all(Array.from({ length: 4 * MAX_RUNNING_PER_USER }, () => client.post('/api/reports', body)));
+    const accepted = answers.filter((res) => res.status === 202).map((res) => res.body.id as number);
+    expect(accepted).toHaveLength(MAX_RUNNING_PER_USER);
+    expect(answers.filter((res) => res.status === 429)).toHaveLength(3 * MAX_RUNNING_PER_USER);
+    expect((await sys.repos.reports.listRecent({ userId: user.id, limit: 100 })).map((r) => r.id).sort()).toEqual([...accepted].sort());
+    for (const id of accepted) expect((await client.delete(`/api/reports/${id}`)).status).toBe(204);
+  }, 60_000);
+
+  it('DELETE cancels the workflow even before the request has recorded its workflow id on the report', async () => {
+    const client = api(world.tokens.agent);
+    // the window between inserting the row and setWorkflowId: the workflow runs, the row does not name it
+    const report = await sys.repos.reports.create({ userId: world.agent.id, companyId: null, format: 'json', filters: { companyIds: [world.companyA.id] } });
+    const started = await sys.jobs.startReport({ reportId: report.id }, { companyId: null, requestedBy: world.agent.id });
+    await waitFor(async () => ((await sys.repos.reports.findById(report.id))?.rowsWritten ?? 0) > 0, { what: 'the export to start writing' });
+    await sys.db('reports').where({ id: report.id }).update({ workflow_id: null });
+
+    expect((await client.delete(`/api/reports/${report.id}`)).status).toBe(204);
+
+    const outcome = await sys.jobs.client.workflow.getHandle(started.workflowId).result().catch((err: unknown) => err);
+    expect(outcome).toBeInstanceOf(WorkflowFailedError);
+    expect((outcome as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(await sys.repos.failedJobs.listByWorkflowId(started.workflowId)).toEqual([]);
+    expect(filesOf(report.id)).toEqual([]);
+  }, 60_000);
+
   it('DELETE during the export ends the workflow Cancelled and leaves no file and no row', async () => {
     const client = api(world.tokens.agent);
     const created = await client.post('/api/reports', { format: 'json', filters: { companyIds: [world.companyA.id] } });
@@ -214,6 +301,12 @@ describe('a running report', () => {
     expect((await client.delete(`/api/reports/${created.body.id}`)).status).toBe(204);
     expect(filesOf(created.body.id)).toEqual([]);
     expect((await download(sys.baseUrl, world.tokens.clientB, created.body.id)).status).toBe(404);
+  });
+});
+
+describe('schema', () => {
+  it('failed_jobs has an index for each column the dead-letter list filters on', async () => {
+    expect(await indexedLeadingColumns(sys.db, 'failed_jobs')).toEqual(expect.arrayContaining(['ticket_id', 'job_type', 'workflow_id', 'failed_at']));
   });
 });
 

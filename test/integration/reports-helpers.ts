@@ -1,6 +1,7 @@
 import zlib from 'node:zlib';
-import type { Db } from '../../src/db/knex';
+import { isSqlite, type Db } from '../../src/db/knex';
 import type { ReportFilters } from '../../src/jobs/contract';
+import type { JobsGateway } from '../../src/jobs/gateway';
 import { toDate, toDateOrNull } from '../../src/db/normalize';
 import type { ReportRow } from '../../src/reports/columns';
 import { waitFor } from '../support/wait';
@@ -141,4 +142,27 @@ export async function waitForReport(client: Client, id: number, statuses: string
 export async function download(baseUrl: string, token: string, id: number) {
   const res = await fetch(`${baseUrl}/api/reports/${id}/download`, { headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** Visibility is eventually consistent: what a look right after a request may still miss. */
+export const VISIBILITY_SETTLE_MS = 300;
+
+/** Ids of the workflows Temporal visibility lists as started on behalf of this user (the RequestedBy search attribute). */
+export async function workflowsRequestedBy(jobs: JobsGateway, userId: number): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const execution of jobs.list(`RequestedBy = ${userId}`, 1000)) ids.push(execution.workflowId);
+  return ids.sort();
+}
+
+/** The leading column of every index on the table, as the query planner would use it for an equality filter. */
+export async function indexedLeadingColumns(db: Db, table: string): Promise<string[]> {
+  if (isSqlite(db)) {
+    const indexes: Array<{ name: string }> = await db.raw(`pragma index_list(${table})`);
+    const leading = await Promise.all(
+      indexes.map(async ({ name }) => ((await db.raw(`pragma index_info("${name}")`)) as Array<{ seqno: number; name: string }>).find((c) => c.seqno === 0)?.name),
+    );
+    return leading.filter((name): name is string => Boolean(name));
+  }
+  const [rows] = await db.raw('show index from ??', [table]);
+  return (rows as Array<{ Seq_in_index: number; Column_name: string }>).filter((r) => Number(r.Seq_in_index) === 1).map((r) => r.Column_name);
 }

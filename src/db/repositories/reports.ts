@@ -1,4 +1,5 @@
-import type { Db } from '../knex';
+import type { Knex } from 'knex';
+import { isSqlite, type Db } from '../knex';
 import { parseJson, toDate, toDateOrNull, toNumberOrNull } from '../normalize';
 import type { ReportFilters, ReportFormat } from '../../jobs/contract';
 
@@ -51,19 +52,61 @@ function toReport(row: Record<string, unknown>): Report {
   };
 }
 
+export interface NewReport {
+  userId: number;
+  companyId: number | null;
+  format: ReportFormat;
+  filters: ReportFilters;
+}
+
+async function insertReport(db: Knex, input: NewReport): Promise<number> {
+  const [id] = await db('reports').insert({
+    user_id: input.userId,
+    company_id: input.companyId,
+    format: input.format,
+    filters: JSON.stringify(input.filters),
+    status: 'queued',
+    rows_written: 0,
+    created_at: new Date(),
+  });
+  return Number(id);
+}
+
+async function countActive(db: Knex, userId: number): Promise<number> {
+  const [row] = await db('reports').where('user_id', userId).whereIn('status', ACTIVE_REPORT_STATUSES).count({ n: '*' });
+  return Number((row as { n: unknown }).n);
+}
+
+/** Serialises report requests of one user until the transaction ends. */
+async function lockUser(db: Db, trx: Knex.Transaction, userId: number): Promise<void> {
+  if (isSqlite(db)) {
+    // no row locks in SQLite: writing first takes the database write lock now, rather than upgrading
+    // a read lock later, which fails at once (SQLITE_BUSY) when another process wrote in between
+    await trx('users').where({ id: userId }).update({ is_active: trx.ref('is_active') });
+    return;
+  }
+  await trx('users').where({ id: userId }).forUpdate().first('id');
+}
+
 export function createReportsRepository(db: Db) {
   return {
-    async create(input: { userId: number; companyId: number | null; format: ReportFormat; filters: ReportFilters }): Promise<Report> {
-      const [id] = await db('reports').insert({
-        user_id: input.userId,
-        company_id: input.companyId,
-        format: input.format,
-        filters: JSON.stringify(input.filters),
-        status: 'queued',
-        rows_written: 0,
-        created_at: new Date(),
+    async create(input: NewReport): Promise<Report> {
+      return (await this.findById(await insertReport(db, input))) as Report;
+    },
+    /**
+     * Inserts a queued report unless the user already has `limit` active ones. The count and the insert
+     * run under a lock on the user's row, so concurrent requests cannot together overshoot the limit.
+     */
+    async createWithinLimit(input: NewReport, limit: number): Promise<{ report?: Report; running: number }> {
+      const outcome = await db.transaction(async (trx) => {
+        await lockUser(db, trx, input.userId);
+        // a plain read taken after the lock: InnoDB's snapshot starts here, so it sees every committed insert
+        const running = await countActive(trx, input.userId);
+        if (running >= limit) return { id: undefined, running };
+        return { id: await insertReport(trx, input), running };
       });
-      return (await this.findById(Number(id))) as Report;
+      if (outcome.id === undefined) return { running: outcome.running };
+      return { report: (await this.findById(outcome.id)) as Report, running: outcome.running };
     },
     async findById(id: number): Promise<Report | undefined> {
       const row = await db('reports').where({ id }).first();
@@ -74,12 +117,9 @@ export function createReportsRepository(db: Db) {
       if (filter.userId !== undefined) query.where('user_id', filter.userId);
       return (await query).map(toReport);
     },
-    async countActiveForUser(userId: number): Promise<number> {
-      const [row] = await db('reports').where('user_id', userId).whereIn('status', ACTIVE_REPORT_STATUSES).count({ n: '*' });
-      return Number((row as { n: unknown }).n);
-    },
-    async setWorkflowId(id: number, workflowId: string): Promise<void> {
-      await db('reports').where({ id }).update({ workflow_id: workflowId });
+    /** False when the report is gone (deleted while its workflow was being started). */
+    async setWorkflowId(id: number, workflowId: string): Promise<boolean> {
+      return (await db('reports').where({ id }).update({ workflow_id: workflowId })) > 0;
     },
     /**
      * queued|running → running with a fresh count; a failed report may run again (a retried job).
