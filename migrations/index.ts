@@ -8,6 +8,7 @@ import * as m006 from './006_notification_deliveries';
 import * as m007 from './007_failed_jobs';
 import * as m008 from './008_queue_controls';
 import * as m009 from './009_delivery_in_flight';
+import * as m010 from './010_failed_jobs_ticket_index';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -28,6 +29,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['007_failed_jobs', m007],
   ['008_queue_controls', m008],
   ['009_delivery_in_flight', m009],
+  ['010_failed_jobs_ticket_index', m010],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
