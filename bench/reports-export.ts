@@ -6,7 +6,7 @@
  *   BENCH_DATABASE_URL=mysql://... BENCH_TICKETS=200000 npm run bench:reports
  *   BENCH_SQLITE_FILE=.data/bench.sqlite npm run bench:reports   # the SQLite path (better-sqlite3 iterate())
  *
- * The database is seeded once (reused on later runs) and is dedicated to the benchmark.
+ * The database is seeded once (reused on later runs) and is dedicated to the benchmark: DATABASE_URL is ignored.
  * Each format is measured in a fresh child process, so one export's memory never hides another's.
  */
 import { spawnSync } from 'node:child_process';
@@ -29,6 +29,10 @@ const STEP_LIMIT_S = 300;
 
 async function main(): Promise<void> {
   const sqliteFile = process.env.BENCH_SQLITE_FILE;
+  if (process.env.DATABASE_URL && !process.env.BENCH_DATABASE_URL && !sqliteFile && !process.env.BENCH_FORMAT) {
+    // the benchmark seeds its own database: it never writes a million tickets into the one DATABASE_URL names
+    console.warn('DATABASE_URL is ignored here; set BENCH_DATABASE_URL (or BENCH_SQLITE_FILE) to choose the benchmark database');
+  }
   const databaseUrl = sqliteFile ? '' : (process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/helpdesk_bench');
   const tickets = Number(process.env.BENCH_TICKETS ?? 1_000_000);
   const reportsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reports-bench-'));
