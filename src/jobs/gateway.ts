@@ -28,6 +28,13 @@ import {
 import { jobSearchAttributes, type JobTags } from './search-attributes';
 
 const CALL_DEADLINE_MS = 5_000;
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_UNAVAILABLE = 14;
+
+function grpcCodeOf(err: unknown): number | undefined {
+  const e = err as { code?: number; cause?: { code?: number } } | undefined;
+  return e?.code ?? e?.cause?.code;
+}
 
 export interface StartedJob {
   workflowId: string;
@@ -308,8 +315,28 @@ export class JobsGateway {
         const existing = await this.describe(workflowId);
         return { workflowId, runId: existing?.runId ?? '', started: false };
       }
+      if (grpcCodeOf(err) === GRPC_DEADLINE_EXCEEDED) return this.confirmStart(workflowId, err);
       throw this.translate(err);
     }
+  }
+
+  /**
+   * A start that timed out may still have been accepted: the id is deterministic, so ask for it.
+   * Found → it started; definitely not found → 503, nothing started; no answer either → 503 that says so.
+   */
+  private async confirmStart(workflowId: string, timeout: unknown): Promise<StartedJob> {
+    let existing: WorkflowExecutionDescription | undefined;
+    try {
+      existing = await this.describe(workflowId);
+    } catch {
+      this.logger.warn({ err: timeout, workflowId }, 'Temporal did not answer a start, nor the check after it');
+      throw serviceUnavailable(
+        `The job system did not answer in time, so it is unknown whether job ${workflowId} started; asking again is safe, it never starts twice.`,
+      );
+    }
+    if (!existing) throw this.translate(timeout);
+    this.logger.info({ workflowId, runId: existing.runId }, 'job start timed out, but the job exists: it started');
+    return { workflowId, runId: existing.runId, started: true };
   }
 
   private withDeadline<T>(fn: () => Promise<T>): Promise<T> {
@@ -317,10 +344,10 @@ export class JobsGateway {
   }
 
   private translate(err: unknown): Error {
-    const e = err as { code?: number; name?: string; cause?: { code?: number } };
-    const grpcCode = e?.code ?? e?.cause?.code;
-    // 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED: the server is down or not answering
-    if (grpcCode === 14 || grpcCode === 4 || e?.name === 'TransportError' || e?.name === 'ConnectionError') {
+    const name = (err as { name?: string })?.name;
+    const grpcCode = grpcCodeOf(err);
+    // UNAVAILABLE, DEADLINE_EXCEEDED: the server is down or not answering
+    if (grpcCode === GRPC_UNAVAILABLE || grpcCode === GRPC_DEADLINE_EXCEEDED || name === 'TransportError' || name === 'ConnectionError') {
       this.logger.warn({ err }, 'Temporal is unreachable');
       return serviceUnavailable('The job system is unavailable right now; nothing was started. Please try again shortly.');
     }

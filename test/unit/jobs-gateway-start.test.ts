@@ -1,0 +1,44 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import pino from 'pino';
+import { JobsGateway } from '../../src/jobs/gateway';
+import { AppError } from '../../src/api/errors';
+
+/** A timed-out start (gRPC DEADLINE_EXCEEDED) whose outcome the server may or may not have recorded. */
+const deadlineExceeded = Object.assign(new Error('deadline exceeded'), { code: 4 });
+
+/** The gateway over a stand-in client: start times out; describe answers as given. */
+function gatewayWhereStartTimesOut(describe: () => Promise<unknown>) {
+  const connection = { withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(), close: async () => undefined };
+  const client = {
+    workflow: {
+      start: async () => Promise.reject(deadlineExceeded),
+      getHandle: () => ({ describe }),
+    },
+  };
+  const Gateway = JobsGateway as unknown as new (connection: unknown, client: unknown, logger: unknown) => JobsGateway;
+  return new Gateway(connection, client, pino({ level: 'silent' }));
+}
+
+const start = (gateway: JobsGateway) => gateway.startCleanup({ dryRun: true, requestedBy: 1 });
+
+describe('a job start that times out', () => {
+  it('counts as started when the workflow exists after all', async () => {
+    const gateway = gatewayWhereStartTimesOut(async () => ({ runId: 'run-1', status: { name: 'RUNNING' } }));
+    await expect(start(gateway)).resolves.toMatchObject({ runId: 'run-1', started: true });
+  });
+
+  it('is a 503 "nothing was started" when the workflow certainly does not exist', async () => {
+    const gateway = gatewayWhereStartTimesOut(async () => Promise.reject(new WorkflowNotFoundError('not found', 'cleanup-x', undefined)));
+    const err = (await start(gateway).catch((e: unknown) => e)) as AppError;
+    expect(err).toBeInstanceOf(AppError);
+    expect(err.status).toBe(503);
+    expect(err.message).toMatch(/nothing was started/);
+  });
+
+  it('is a 503 that says the outcome is unknown when the check gets no answer either', async () => {
+    const gateway = gatewayWhereStartTimesOut(async () => Promise.reject(deadlineExceeded));
+    const err = (await start(gateway).catch((e: unknown) => e)) as AppError;
+    expect(err.status).toBe(503);
+    expect(err.message).toMatch(/unknown whether job .* started; asking again is safe/);
+  });
+});
