@@ -36,6 +36,15 @@ function grpcCodeOf(err: unknown): number | undefined {
   return e?.code ?? e?.cause?.code;
 }
 
+/**
+ * grpc-js names the server in a deadline's details ("remote_addr=…") once the call went out on a connection;
+ * without it the call timed out still waiting for one (Temporal down), so the server never saw it.
+ */
+function reachedServer(err: unknown): boolean {
+  const e = err as { details?: string; cause?: { details?: string } } | undefined;
+  return /remote_addr=/.test(`${e?.details ?? ''} ${e?.cause?.details ?? ''}`);
+}
+
 export interface StartedJob {
   workflowId: string;
   runId: string;
@@ -315,7 +324,7 @@ export class JobsGateway {
         const existing = await this.describe(workflowId);
         return { workflowId, runId: existing?.runId ?? '', started: false };
       }
-      if (grpcCodeOf(err) === GRPC_DEADLINE_EXCEEDED) return this.confirmStart(workflowId, err);
+      if (grpcCodeOf(err) === GRPC_DEADLINE_EXCEEDED && reachedServer(err)) return this.confirmStart(workflowId, err);
       throw this.translate(err);
     }
   }

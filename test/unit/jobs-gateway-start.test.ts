@@ -3,15 +3,17 @@ import pino from 'pino';
 import { JobsGateway } from '../../src/jobs/gateway';
 import { AppError } from '../../src/api/errors';
 
-/** A timed-out start (gRPC DEADLINE_EXCEEDED) whose outcome the server may or may not have recorded. */
-const deadlineExceeded = Object.assign(new Error('deadline exceeded'), { code: 4 });
+/** A start that timed out after it reached the server (grpc-js names it): the server may or may not have recorded it. */
+const deadlineExceeded = Object.assign(new Error('deadline exceeded'), { code: 4, details: 'Deadline exceeded after 5.001s,remote_addr=127.0.0.1:7233' });
+/** A start that timed out waiting for a connection: it never left the client. */
+const neverSent = Object.assign(new Error('deadline exceeded'), { code: 4, details: 'Deadline exceeded after 5.000s,waiting for metadata filters' });
 
-/** The gateway over a stand-in client: start times out; describe answers as given. */
-function gatewayWhereStartTimesOut(describe: () => Promise<unknown>) {
+/** The gateway over a stand-in client: start fails as given; describe answers as given. */
+function gatewayWhereStartTimesOut(describe: () => Promise<unknown>, startError: Error = deadlineExceeded) {
   const connection = { withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(), close: async () => undefined };
   const client = {
     workflow: {
-      start: async () => Promise.reject(deadlineExceeded),
+      start: async () => Promise.reject(startError),
       getHandle: () => ({ describe }),
     },
   };
@@ -33,6 +35,14 @@ describe('a job start that times out', () => {
     expect(err).toBeInstanceOf(AppError);
     expect(err.status).toBe(503);
     expect(err.message).toMatch(/nothing was started/);
+  });
+
+  it('is a 503 "nothing was started", without asking, when it never reached the server', async () => {
+    const describe = jest.fn(async () => ({ runId: 'run-1' }));
+    const err = (await start(gatewayWhereStartTimesOut(describe, neverSent)).catch((e: unknown) => e)) as AppError;
+    expect(err.status).toBe(503);
+    expect(err.message).toMatch(/nothing was started/);
+    expect(describe).not.toHaveBeenCalled();
   });
 
   it('is a 503 that says the outcome is unknown when the check gets no answer either', async () => {
