@@ -9,6 +9,7 @@ import * as m007 from './007_failed_jobs';
 import * as m008 from './008_queue_controls';
 import * as m009 from './009_delivery_in_flight';
 import * as m010 from './010_failed_jobs_ticket_index';
+import * as m011 from './011_users_email_lowercase';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -30,6 +31,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['008_queue_controls', m008],
   ['009_delivery_in_flight', m009],
   ['010_failed_jobs_ticket_index', m010],
+  ['011_users_email_lowercase', m011],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

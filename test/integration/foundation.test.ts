@@ -1,5 +1,5 @@
 import { TASK_QUEUES } from '../../src/jobs/contract';
-import { createWorld, FIXTURE_PASSWORD, type World } from '../support/fixtures';
+import { createUser, createWorld, FIXTURE_PASSWORD, uniqueSuffix, type World } from '../support/fixtures';
 import { httpClient } from '../support/http';
 import { freePort } from '../support/ports';
 import { startTestSystem, type TestSystem } from '../support/system';
@@ -61,6 +61,15 @@ describe('foundation: API → Temporal → worker → database', () => {
       expect(me.body.company).toEqual({ id: world.companyA.id, name: world.companyA.name });
       expect(me.body.permissions).toContain('create_reports');
       expect(me.body.permissions).not.toContain('view_horizon');
+    });
+
+    it('an e-mail is one account whatever its case: stored lower-case, signed in to as typed', async () => {
+      const mixed = `Mixed.Case-${uniqueSuffix()}@Example.TEST`;
+      const user = await createUser(system.repos, { role: 'agent', companyId: world.companyA.id, email: `  ${mixed} ` });
+      expect(user.email).toBe(mixed.toLowerCase());
+      const api = httpClient(system.baseUrl);
+      expect((await api.post('/api/auth/login', { email: mixed.toUpperCase(), password: FIXTURE_PASSWORD })).status).toBe(200);
+      expect((await api.post('/api/auth/login', { email: mixed, password: FIXTURE_PASSWORD })).status).toBe(200);
     });
 
     it('a wrong password and an unknown e-mail get the same generic 401', async () => {

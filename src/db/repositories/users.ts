@@ -29,6 +29,11 @@ interface UserRow {
   password_hash?: string;
 }
 
+/** E-mails are stored and looked up trimmed and lower-case: one account per address, whatever case it is typed in. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
 export function toUser(row: UserRow): User {
   return {
     id: Number(row.id),
@@ -78,7 +83,7 @@ export function createUsersRepository(db: Db) {
     },
     async findByEmailWithHash(email: string): Promise<{ user: User; passwordHash: string } | undefined> {
       const row = await base()
-        .whereRaw('lower(users.email) = ?', [email.trim().toLowerCase()])
+        .where('users.email', normalizeEmail(email))
         .first<UserRow | undefined>([...USER_COLUMNS, 'users.password_hash']);
       return row && { user: toUser(row), passwordHash: row.password_hash as string };
     },
@@ -97,7 +102,7 @@ export function createUsersRepository(db: Db) {
       const role = await db('roles').where({ name: input.role }).first<{ id: number }>('id');
       if (!role) throw new Error(`unknown role ${input.role}`);
       const [id] = await db('users').insert({
-        email: input.email,
+        email: normalizeEmail(input.email),
         name: input.name,
         role_id: role.id,
         company_id: input.companyId,
