@@ -13,7 +13,7 @@ const cronExpression = z
   .default('0 3 * * *')
   .refine((value) => value.trim().split(/\s+/).length === 5, 'must be a 5-field cron expression');
 
-const envSchema = z.object({
+export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().default('.data'),
@@ -57,6 +57,7 @@ const envSchema = z.object({
   RETENTION_REPORT_DAYS: positiveInt(7),
   CLEANUP_CRON: cronExpression,
   CLEANUP_BATCH_SIZE: positiveInt(5000),
+  CLEANUP_CATCHUP_MINUTES: positiveInt(60),
 
   RATE_LIMIT_LOGIN_MAX: positiveInt(10),
   RATE_LIMIT_LOGIN_IP_MAX: positiveInt(100),
@@ -91,7 +92,7 @@ export interface Config {
   reports: { dir: string; pdfMaxRows: number; maxRunningPerUser: number; exportMaxRowsPerSecond: number };
   workers: { concurrency: { default: number; notifications: number; reports: number } };
   retention: { activityLogDays: number; failedJobDays: number; reportDays: number };
-  cleanup: { cron: string; batchSize: number };
+  cleanup: { cron: string; batchSize: number; catchupMinutes: number };
   /** login attempts per IP and e-mail, and job starts per token, within each window */
   rateLimits: { loginMax: number; loginAddressMax: number; loginWindowSeconds: number; jobsMax: number; jobsWindowSeconds: number };
   /** lifetime of the cookie that lets a view_horizon holder's browser through the Temporal UI proxy */
@@ -164,7 +165,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       failedJobDays: env.RETENTION_FAILED_JOB_DAYS,
       reportDays: env.RETENTION_REPORT_DAYS,
     },
-    cleanup: { cron: env.CLEANUP_CRON.trim(), batchSize: env.CLEANUP_BATCH_SIZE },
+    cleanup: { cron: env.CLEANUP_CRON.trim(), batchSize: env.CLEANUP_BATCH_SIZE, catchupMinutes: env.CLEANUP_CATCHUP_MINUTES },
     rateLimits: {
       loginMax: env.RATE_LIMIT_LOGIN_MAX,
       loginAddressMax: env.RATE_LIMIT_LOGIN_IP_MAX,

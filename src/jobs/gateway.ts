@@ -247,8 +247,11 @@ export class JobsGateway {
     }
   }
 
-  /** Creates the nightly cleanup schedule, or brings an existing one in line with the config. */
-  async ensureCleanupSchedule(options: { cron: string; catchupWindow?: Duration }): Promise<'created' | 'updated'> {
+  /**
+   * Creates the nightly cleanup schedule, or brings an existing one in line with the config. A run missed
+   * while Temporal was down is still started if it comes back within the catch-up window.
+   */
+  async ensureCleanupSchedule(options: { cron: string; catchupMinutes: number }): Promise<'created' | 'updated'> {
     const spec = { cronExpressions: [options.cron], timezone: 'UTC' };
     const action = {
       type: 'startWorkflow' as const,
@@ -258,7 +261,7 @@ export class JobsGateway {
       args: [{ dryRun: false }],
       typedSearchAttributes: new TypedSearchAttributes(jobSearchAttributes({ jobType: JOB_TYPES.cleanup })),
     };
-    const policies = { overlap: 'SKIP' as const, catchupWindow: options.catchupWindow ?? ('1 hour' as Duration) };
+    const policies = { overlap: 'SKIP' as const, catchupWindow: `${options.catchupMinutes} minutes` as Duration };
     try {
       await this.withDeadline(() => this.client.schedule.create({ scheduleId: CLEANUP_SCHEDULE_ID, spec, action, policies }));
       return 'created';

@@ -1,4 +1,6 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, envSchema, loadConfig } from '../../src/config';
 
 describe('configuration', () => {
   it('runs on embedded defaults when nothing is set', () => {
@@ -10,7 +12,7 @@ describe('configuration', () => {
     expect(config.mail.smtpMaxConnections).toBe(3);
     expect(config.workers.concurrency).toEqual({ default: 3, notifications: 3, reports: 3 });
     expect(config.retention).toEqual({ activityLogDays: 90, failedJobDays: 30, reportDays: 7 });
-    expect(config.cleanup).toEqual({ cron: '0 3 * * *', batchSize: 5000 });
+    expect(config.cleanup).toEqual({ cron: '0 3 * * *', batchSize: 5000, catchupMinutes: 60 });
     expect(config.reports.pdfMaxRows).toBe(50_000);
   });
 
@@ -29,6 +31,7 @@ describe('configuration', () => {
     ['WORKER_CONCURRENCY_REPORTS', '0'],
     ['SMTP_MAX_CONNECTIONS', 'many'],
     ['CLEANUP_CRON', 'every night'],
+    ['CLEANUP_CATCHUP_MINUTES', '-5'],
     ['LOG_LEVEL', 'loud'],
   ])('rejects %s=%s with an error naming the variable', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
@@ -49,5 +52,16 @@ describe('configuration', () => {
       expect(message).toMatch(new RegExp(`^Invalid configuration: ${variable} `));
       expect(message).not.toContain('secret');
     }
+  });
+});
+
+describe('the settings documentation', () => {
+  const root = path.resolve(__dirname, '../..');
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const example = fs.readFileSync(path.join(root, '.env.example'), 'utf8');
+
+  it.each(Object.keys(envSchema.shape))('%s is in the README settings table and in .env.example', (variable) => {
+    expect(readme).toMatch(new RegExp(`^\\|[^\\n]*\`${variable}\``, 'm'));
+    expect(example).toMatch(new RegExp(`^#? ?${variable}=`, 'm'));
   });
 });
