@@ -1,7 +1,8 @@
 import { AppError, conflict, notFound } from '../api/errors';
 import type { Repositories } from '../db/repositories';
 import type { FailedJob, FailedJobFilter, RetryStatus } from '../db/repositories/failed-jobs';
-import { JOB_TYPES, TASK_QUEUES, WORKFLOW_TYPES, workflowIds, type CleanupInput } from '../jobs/contract';
+import type { Report } from '../db/repositories/reports';
+import { JOB_TYPES, TASK_QUEUES, WORKFLOW_TYPES, workflowIds, type CleanupInput, type TicketNotificationInput } from '../jobs/contract';
 import type { JobsGateway, StartedJob } from '../jobs/gateway';
 import { retryTicketNotification } from '../notifications/ticket-events-service';
 import { recordAdminAction } from './audit-trail';
@@ -24,7 +25,7 @@ function retryStatusOf(workflowStatus: string): RetryStatus {
   return 'failed';
 }
 
-function present(job: FailedJob) {
+function present(job: FailedJob, notRetryableReason: string | null) {
   return {
     id: job.id,
     jobType: job.jobType,
@@ -40,10 +41,46 @@ function present(job: FailedJob) {
     retry: job.retryWorkflowId
       ? { workflowId: job.retryWorkflowId, status: job.retryStatus, retriedAt: job.retriedAt?.toISOString() ?? null }
       : null,
+    retryable: notRetryableReason === null,
+    notRetryableReason,
   };
 }
 
 export type FailedJobView = ReturnType<typeof present>;
+
+interface RetryContext {
+  reports: Map<number, Report | undefined>;
+  /** the failed_jobs entry a failed retry left, by the retry's workflow id */
+  nextFailures: Map<string, FailedJob | undefined>;
+}
+
+function reportIdOf(job: FailedJob): number | null {
+  const id = Number(job.payload.reportId);
+  return Number.isInteger(id) && id > 0 ? id : null;
+}
+
+/** Why retrying this entry cannot work, or null: the one set of checks behind both the retry path and the list's `retryable`. */
+function notRetryableReason(job: FailedJob, context: RetryContext): string | null {
+  if (job.retryStatus === 'succeeded') return `Failed job ${job.id} was already retried successfully (workflow ${job.retryWorkflowId})`;
+  if (job.retryStatus === 'running') return `Failed job ${job.id} is being retried right now (workflow ${job.retryWorkflowId})`;
+  if (job.retryStatus === 'failed') {
+    const next = context.nextFailures.get(job.retryWorkflowId as string);
+    return next
+      ? `The retry of failed job ${job.id} failed too; retry failed job ${next.id} instead`
+      : `The retry of failed job ${job.id} failed (workflow ${job.retryWorkflowId})`;
+  }
+  if (job.jobType === JOB_TYPES.notification) {
+    const input = (job.payload as { input?: TicketNotificationInput }).input;
+    if (!input || typeof input.eventId !== 'string' || typeof input.ticketId !== 'number') return 'This failed job does not hold a notification event to retry';
+  }
+  if (job.jobType === JOB_TYPES.report) {
+    const reportId = reportIdOf(job);
+    const report = reportId === null ? undefined : context.reports.get(reportId);
+    if (!report) return `The report of failed job ${job.id} was deleted; nothing to retry`;
+    if (report.status !== 'failed') return `Report ${report.id} is ${report.status}; only a failed report can be retried`;
+  }
+  return null;
+}
 
 export function createFailedJobsService(deps: Deps) {
   const { repos, jobs } = deps;
@@ -58,29 +95,28 @@ export function createFailedJobsService(deps: Deps) {
     return { ...job, retryStatus: status };
   }
 
-  async function assertRetryable(job: FailedJob): Promise<void> {
-    if (job.retryStatus === 'succeeded') {
-      throw conflict(`Failed job ${job.id} was already retried successfully (workflow ${job.retryWorkflowId})`);
-    }
-    if (job.retryStatus === 'running') {
-      throw conflict(`Failed job ${job.id} is being retried right now (workflow ${job.retryWorkflowId})`);
-    }
-    if (job.retryStatus === 'failed') {
-      const [next] = await repos.failedJobs.listByWorkflowId(job.retryWorkflowId as string);
-      throw conflict(
-        next
-          ? `The retry of failed job ${job.id} failed too; retry failed job ${next.id} instead`
-          : `The retry of failed job ${job.id} failed (workflow ${job.retryWorkflowId})`,
-      );
-    }
+  /** What the retry checks need, loaded once for a whole page of entries (one report lookup per distinct report). */
+  async function loadRetryContext(failedJobs: FailedJob[]): Promise<RetryContext> {
+    const reportIds = [...new Set(failedJobs.filter((job) => job.jobType === JOB_TYPES.report && !job.retryStatus).map(reportIdOf))].filter(
+      (id): id is number => id !== null,
+    );
+    const retryWorkflowIds = [...new Set(failedJobs.filter((job) => job.retryStatus === 'failed').map((job) => job.retryWorkflowId as string))];
+    const [reports, nextFailures] = await Promise.all([
+      Promise.all(reportIds.map(async (id) => [id, await repos.reports.findById(id)] as const)),
+      Promise.all(retryWorkflowIds.map(async (id) => [id, (await repos.failedJobs.listByWorkflowId(id))[0]] as const)),
+    ]);
+    return { reports: new Map(reports), nextFailures: new Map(nextFailures) };
+  }
+
+  async function assertRetryable(job: FailedJob): Promise<RetryContext> {
+    const context = await loadRetryContext([job]);
+    const reason = notRetryableReason(job, context);
+    if (reason) throw conflict(reason);
+    return context;
   }
 
   /** A failed report runs again in place: same row, same filters, a new workflow linked through failed_jobs. */
-  async function startReportRetry(job: FailedJob, userId: number): Promise<StartedJob> {
-    const reportId = Number(job.payload.reportId);
-    const report = Number.isInteger(reportId) ? await repos.reports.findById(reportId) : undefined;
-    if (!report) throw conflict(`The report of failed job ${job.id} was deleted; nothing to retry`);
-    if (report.status !== 'failed') throw conflict(`Report ${report.id} is ${report.status}; only a failed report can be retried`);
+  async function startReportRetry(job: FailedJob, report: Report, userId: number): Promise<StartedJob> {
     return jobs.startRetry({
       workflowType: WORKFLOW_TYPES.generateReport,
       workflowId: workflowIds.reportRetry(report.id, job.id),
@@ -90,9 +126,9 @@ export function createFailedJobsService(deps: Deps) {
     });
   }
 
-  async function startRetry(job: FailedJob, userId: number): Promise<StartedJob> {
+  async function startRetry(job: FailedJob, context: RetryContext, userId: number): Promise<StartedJob> {
     if (job.jobType === JOB_TYPES.notification) return retryTicketNotification(deps, job.id, userId);
-    if (job.jobType === JOB_TYPES.report) return startReportRetry(job, userId);
+    if (job.jobType === JOB_TYPES.report) return startReportRetry(job, context.reports.get(reportIdOf(job) as number) as Report, userId);
     const input: CleanupInput = { dryRun: false, requestedBy: userId };
     return jobs.startRetry({
       workflowType: WORKFLOW_TYPES.cleanupOldData,
@@ -107,8 +143,8 @@ export function createFailedJobsService(deps: Deps) {
     const found = await repos.failedJobs.findById(id);
     if (!found) throw notFound('Failed job');
     const job = await refreshRetryStatus(found);
-    await assertRetryable(job);
-    const started = await startRetry(job, userId);
+    const context = await assertRetryable(job);
+    const started = await startRetry(job, context, userId);
     await repos.failedJobs.markRetryStarted(job.id, started.workflowId);
     await recordAdminAction(repos, {
       userId,
@@ -124,8 +160,9 @@ export function createFailedJobsService(deps: Deps) {
     async list(filter: FailedJobFilter & { limit: number; beforeId?: number }) {
       const rows = await repos.failedJobs.list(filter);
       const refreshed = await Promise.all(rows.map(refreshRetryStatus));
+      const context = await loadRetryContext(refreshed);
       return {
-        failedJobs: refreshed.map(present),
+        failedJobs: refreshed.map((job) => present(job, notRetryableReason(job, context))),
         nextBeforeId: rows.length === filter.limit ? rows[rows.length - 1].id : null,
       };
     },
@@ -141,7 +178,8 @@ export function createFailedJobsService(deps: Deps) {
     async get(id: number) {
       const job = await repos.failedJobs.findById(id);
       if (!job) throw notFound('Failed job');
-      return present(await refreshRetryStatus(job));
+      const refreshed = await refreshRetryStatus(job);
+      return present(refreshed, notRetryableReason(refreshed, await loadRetryContext([refreshed])));
     },
 
     retry: (id: number, userId: number) => retry(id, userId, 'single'),

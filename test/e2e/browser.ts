@@ -91,3 +91,28 @@ export async function focusedOutline(page: Page): Promise<{ id: string; text: st
     `(() => { const el = document.activeElement; const style = getComputedStyle(el); return { id: el.id, text: el.textContent.trim(), outlineStyle: style.outlineStyle, outlineWidth: style.outlineWidth }; })()`,
   )) as { id: string; text: string; outlineStyle: string; outlineWidth: string };
 }
+
+/** Presses Tab (or Shift+Tab) until the focused element matches `selector`; fails when the keyboard cannot get there. */
+export async function tabTo(page: Page, selector: string, options: { backwards?: boolean; maxPresses?: number } = {}): Promise<void> {
+  const maxPresses = options.maxPresses ?? 60;
+  const matches = async () => (await page.evaluate(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) as boolean;
+  for (let presses = 0; presses < maxPresses; presses++) {
+    if (await matches()) return;
+    await page.keyboard.press(options.backwards ? 'Shift+Tab' : 'Tab');
+  }
+  if (!(await matches())) throw new Error(`the keyboard did not reach ${selector} in ${maxPresses} presses`);
+}
+
+/** The focused element as "TAG accessible label (or text)"; "BODY" when the focus was lost. */
+export async function focusedElement(page: Page): Promise<string> {
+  return (await page.evaluate(
+    `(() => { const el = document.activeElement; if (!el || el === document.body) return 'BODY'; return el.tagName + ' ' + (el.getAttribute('aria-label') ?? el.textContent.trim()); })()`,
+  )) as string;
+}
+
+/** Resolves once the page's poll has replaced the children of `selector` again (the redraw that used to drop the focus). */
+export async function nextRedraw(page: Page, selector: string): Promise<void> {
+  await page.evaluate(
+    `new Promise((resolve) => { const observer = new MutationObserver(() => { observer.disconnect(); resolve(); }); observer.observe(document.querySelector(${JSON.stringify(selector)}), { childList: true }); })`,
+  );
+}

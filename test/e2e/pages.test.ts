@@ -8,13 +8,27 @@ import { REPORT_COLUMNS } from '../../src/reports/columns';
 import { closedStatus, createTicketScene } from '../integration/notifications-helpers';
 import { startSmtpReceiver, type SmtpReceiver } from '../integration/notifications-smtp-receiver';
 import { expectedRows, parseCsv } from '../integration/reports-helpers';
-import { createWorld, type World } from '../support/fixtures';
+import { createWorld, FIXTURE_PASSWORD, type World } from '../support/fixtures';
 import { httpClient } from '../support/http';
 import { startTestSystem, type TestSystem } from '../support/system';
 import { waitFor } from '../support/wait';
-import { focusedOutline, launchChromium, markPage, newPage, screenshotBothWidths, signIn, stillSamePage, unlabelledControls } from './browser';
+import {
+  focusedElement,
+  focusedOutline,
+  launchChromium,
+  markPage,
+  newPage,
+  nextRedraw,
+  screenshotBothWidths,
+  signIn,
+  stillSamePage,
+  tabTo,
+  unlabelledControls,
+} from './browser';
 
 const DAY = 86_400_000;
+/** Elements that act as buttons without being <button>s (or links that go nowhere). */
+const FAKE_BUTTONS = '#main [onclick], #main [role="button"], #main a:not([href])';
 // the export throttles per 1000 rows: ~3000 matching rows take ~3 s
 const EXPORT_ROWS_PER_SECOND = 1000;
 
@@ -28,6 +42,23 @@ const RECORD_PROGRESS = `
     }
   }).observe(document.getElementById('reports-body'), { subtree: true, childList: true, attributes: true });
 `;
+
+/** The page's policy allows scripts from the site only: no inline scripts, no inline handlers. */
+function expectStrictScriptPolicy(header: string | undefined): void {
+  expect(header).toBeDefined();
+  const directives = new Map(
+    (header ?? '')
+      .split(';')
+      .map((part) => part.trim().split(/\s+/))
+      .filter((words) => words[0])
+      .map(([name, ...values]) => [name, values] as const),
+  );
+  const scripts = directives.get('script-src') ?? directives.get('default-src');
+  expect(scripts).toBeDefined();
+  expect(scripts).not.toContain("'unsafe-inline'");
+  expect(scripts).not.toContain("'unsafe-eval'");
+  expect(directives.get('script-src-attr') ?? scripts).not.toContain("'unsafe-inline'");
+}
 
 describe('pages in a real browser: reports and jobs', () => {
   let system: TestSystem;
@@ -156,7 +187,7 @@ describe('pages in a real browser: reports and jobs', () => {
       expect(await row.locator('td[data-label="Rows"]').textContent()).toBe(String(expected.length));
 
       expect(await unlabelledControls(page)).toEqual([]);
-      expect(await page.locator('#main [onclick], #main [role="button"], #main a:not([href])').count()).toBe(0);
+      expect(await page.locator(FAKE_BUTTONS).count()).toBe(0);
       await screenshotBothWidths(page, 'reports');
 
       const [download] = await Promise.all([page.waitForEvent('download'), row.locator('button[data-action="download"]').click()]);
@@ -167,11 +198,83 @@ describe('pages in a real browser: reports and jobs', () => {
       expect(records).toHaveLength(expected.length + 1);
       expect(records.slice(1).map((r) => Number(r[0]))).toEqual(expected.map((r) => r.id));
 
-      page.once('dialog', (dialog) => void dialog.accept());
+      // the page asks in its own dialog first; keeping the report closes it and changes nothing
       await row.locator('button[data-action="delete"]').click();
+      await page.locator('dialog[open]').getByRole('button', { name: 'Keep it' }).click();
+      await page.locator('dialog').waitFor({ state: 'detached' });
+      expect(await system.repos.reports.findById(report.id)).toBeDefined();
+      await row.locator('button[data-action="delete"]').click();
+      await page.locator('dialog[open]').getByRole('button', { name: 'Delete the report' }).click();
       await row.waitFor({ state: 'detached' });
       expect(await system.repos.reports.findById(report.id)).toBeUndefined();
       expect(await stillSamePage(page)).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('an agent does it all with the keyboard alone: signs in, picks JSON and filters, generates, downloads and deletes the report (its confirmation too)', async () => {
+    const { context, page, errors } = await newPage(browser, system.baseUrl);
+    try {
+      await page.goto('/');
+      // the page puts the focus on the e-mail field; from there on only keys are pressed
+      await page.waitForFunction(`document.activeElement?.id === 'login-email'`);
+      await page.keyboard.type(world.agent.email);
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(FIXTURE_PASSWORD);
+      await page.keyboard.press('Enter');
+      await page.locator('#app-section').waitFor({ state: 'visible' });
+
+      await tabTo(page, 'input[name="format"]');
+      expect(await page.evaluate('document.activeElement.value')).toBe('csv');
+      await page.keyboard.press('ArrowRight');
+      expect(await page.locator('input[name="format"]:checked').getAttribute('value')).toBe('json');
+      await tabTo(page, '#filter-companies');
+      await page.keyboard.type(String(world.companyA.id));
+      await tabTo(page, 'input[name="statuses"][value="open"]');
+      await page.keyboard.press('Space');
+      await tabTo(page, 'input[name="priorities"][value="urgent"]');
+      await page.keyboard.press('Space');
+      // and back once, to check a box that comes earlier
+      await tabTo(page, 'input[name="priorities"][value="high"]', { backwards: true });
+      await page.keyboard.press('Space');
+      await tabTo(page, '#report-form button[type="submit"]');
+      await page.keyboard.press('Enter');
+      await page.locator('#status-message', { hasText: /Report \d+ requested/ }).waitFor();
+      // the button was disabled while the request ran: the focus comes back to it
+      await waitFor(async () => (await focusedElement(page)) === 'BUTTON Generate report', { what: 'the focus back on Generate report', timeoutMs: 5000, intervalMs: 50 });
+
+      const [report] = await system.repos.reports.listRecent({ userId: world.agent.id, limit: 1 });
+      expect(report).toMatchObject({ format: 'json', filters: { companyIds: [world.companyA.id], statuses: ['open'], priorities: ['high', 'urgent'] } });
+      const row = page.locator(`#report-${report.id}`);
+      await page.locator(`#report-${report.id}[data-status="ready"] button[data-action="download"]`).waitFor({ timeout: 30_000 });
+
+      await tabTo(page, `button[data-action="download"][data-id="${report.id}"]`);
+      const [download, response] = await Promise.all([
+        page.waitForEvent('download'),
+        page.waitForResponse((r) => r.url().endsWith(`/api/reports/${report.id}/download`)),
+        page.keyboard.press('Enter'),
+      ]);
+      expect(response.headers()['content-type']).toMatch(/^application\/json/);
+      expect(download.suggestedFilename()).toBe(`report-${report.id}.json`);
+      const json = JSON.parse(fs.readFileSync((await download.path()) as string, 'utf8')) as { rowCount: number; rows: Array<{ id: number }>; filters: unknown };
+      const expected = await expectedRows(system.db, { companyIds: [world.companyA.id], statuses: ['open'], priorities: ['high', 'urgent'] });
+      expect(expected.length).toBeGreaterThan(0);
+      expect(json.rowCount).toBe(expected.length);
+      expect(json.rows.map((r) => r.id)).toEqual(expected.map((r) => r.id));
+      await page.locator('#status-message', { hasText: `Report ${report.id} downloaded.` }).waitFor();
+
+      await tabTo(page, `button[data-action="delete"][data-id="${report.id}"]`);
+      await page.keyboard.press('Space');
+      await page.locator('dialog[open]').waitFor();
+      // the safe choice has the focus; Tab moves to the destructive one
+      expect(await focusedElement(page)).toBe('BUTTON Keep it');
+      await tabTo(page, 'dialog[open] button[data-choice="confirm"]');
+      await page.keyboard.press('Enter');
+      await row.waitFor({ state: 'detached' });
+      expect(await system.repos.reports.findById(report.id)).toBeUndefined();
+      expect(await page.locator('#status-message').textContent()).toContain(`Report ${report.id} deleted.`);
       expect(errors).toEqual([]);
     } finally {
       await context.close();
@@ -187,6 +290,8 @@ describe('pages in a real browser: reports and jobs', () => {
     expect(await closedStatus(system, posted.body.workflowId)).toBe('FAILED');
     const [failed] = await system.repos.failedJobs.listByWorkflowId(posted.body.workflowId);
     receiver.setRule(undefined);
+    const admin = httpClient(system.baseUrl, world.tokens.admin);
+    expect((await admin.get(`/api/admin/failed-jobs/${failed.id}`)).body).toMatchObject({ retryable: true, notRetryableReason: null });
 
     await onJobsPageAsAdmin(async (page, errors) => {
       await page.locator('#overview-body tr[data-queue="notifications"]').waitFor();
@@ -200,6 +305,7 @@ describe('pages in a real browser: reports and jobs', () => {
       const link = failedRow.locator('a[data-temporal-ui]');
       expect(await link.getAttribute('href')).toContain(`/workflows/${encodeURIComponent(posted.body.workflowId)}`);
       expect(await unlabelledControls(page)).toEqual([]);
+      expect(await page.locator(FAKE_BUTTONS).count()).toBe(0);
       await screenshotBothWidths(page, 'jobs');
 
       // keyboard only: focus the retry button and press Enter
@@ -213,6 +319,10 @@ describe('pages in a real browser: reports and jobs', () => {
       expect(await stillSamePage(page)).toBe(true);
       expect(receiver.mailsTo(rejected)).toHaveLength(1);
       expect(errors).toEqual([]);
+    });
+    expect((await admin.get(`/api/admin/failed-jobs/${failed.id}`)).body).toMatchObject({
+      retryable: false,
+      notRetryableReason: expect.stringMatching(/already retried successfully/),
     });
   });
 
@@ -268,17 +378,34 @@ describe('pages in a real browser: reports and jobs', () => {
     }
     receiver.setRule(undefined);
 
+    const groups = await httpClient(system.baseUrl, world.tokens.admin).get('/api/admin/failed-jobs/groups?jobType=notification&notRetried=true');
+    const waiting = (groups.body.groups as Array<{ errorType: string; count: number }>).find((g) => g.errorType === 'NotificationDeliveryFailed');
+    expect(waiting?.count).toBeGreaterThanOrEqual(2);
+
     await onJobsPageAsAdmin(async (page, errors) => {
       const group = page.locator('.group', { has: page.locator(`#failed-job-${failedIds[0]}`) });
       const button = group.locator('button[data-action="retry-all"]');
       await button.waitFor();
-      const ids = ((await button.getAttribute('data-ids')) ?? '').split(',').map(Number);
-      expect(ids).toEqual(expect.arrayContaining(failedIds));
-      expect(await button.textContent()).toBe(`Retry all ${ids.length}`);
+      expect(await button.textContent()).toBe(`Retry all ${waiting?.count}`);
       await screenshotBothWidths(page, 'jobs-group');
+
+      // the tables are redrawn every poll: the focus stays on the same link or button
+      const link = page.locator(`#failed-job-${failedIds[1]} a[data-temporal-ui]`);
+      await link.focus();
+      const linkName = await focusedElement(page);
+      expect(linkName).toMatch(/^A Failed workflow /);
+      await nextRedraw(page, '#failed-groups');
+      expect(await focusedElement(page)).toBe(linkName);
+      // the overview redraws first, the failed jobs right after: one poll checks both
+      await page.locator('#overview-body tr[data-queue="reports"] a', { hasText: 'Failed' }).focus();
+      await nextRedraw(page, '#overview-body');
+      expect(await focusedElement(page)).toBe('A Failed reports jobs in the Temporal UI');
       await button.focus();
+      await nextRedraw(page, '#failed-groups');
+      expect(await focusedElement(page)).toBe(`BUTTON Retry all ${waiting?.count} failed jobs in notification · NotificationDeliveryFailed`);
+
       await page.keyboard.press('Enter');
-      await page.locator('#status-message', { hasText: `Started ${ids.length} ${ids.length === 1 ? 'retry' : 'retries'}.` }).waitFor();
+      await page.locator('#status-message', { hasText: `Started ${waiting?.count} ${waiting?.count === 1 ? 'retry' : 'retries'} in notification · NotificationDeliveryFailed.` }).waitFor();
       for (const id of failedIds) {
         await page.locator(`#failed-job-${id}`).waitFor({ state: 'detached' });
         await page.locator(`#retried-job-${id} .badge`, { hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
@@ -288,6 +415,61 @@ describe('pages in a real browser: reports and jobs', () => {
       expect(await stillSamePage(page)).toBe(true);
       expect(errors).toEqual([]);
     });
+  });
+
+  it('a group holding more failed jobs than listed says so, and entries whose retry cannot work show the reason instead of a Retry button', async () => {
+    const admin = httpClient(system.baseUrl, world.tokens.admin);
+    const errorType = 'E2eReportExportFailed';
+    // a report still queued cannot be retried; neither can the report of a failure whose report is gone
+    const queued = await system.repos.reports.create({ userId: world.admin.id, companyId: null, format: 'csv', filters: {} });
+    const record = (reportId: number, i: number) =>
+      system.repos.failedJobs.record({
+        jobType: 'report',
+        workflowId: `report-e2e-${reportId}-${i}`,
+        taskQueue: TASK_QUEUES.reports,
+        errorType,
+        errorMessage: 'e2e: the export failed',
+        payload: { reportId },
+        companyId: world.companyA.id,
+      });
+    const ids: number[] = [];
+    try {
+      for (let i = 0; i < 101; i++) ids.push(await record(2_000_000_000 + i, i));
+      const queuedEntry = await record(queued.id, 101);
+      ids.push(queuedEntry);
+
+      const listed = await admin.get(`/api/admin/failed-jobs?jobType=report&errorType=${errorType}&notRetried=true&limit=100`);
+      expect(listed.status).toBe(200);
+      expect(listed.body.failedJobs).toHaveLength(100);
+      expect(listed.body.failedJobs[0]).toMatchObject({ id: queuedEntry, retryable: false, notRetryableReason: `Report ${queued.id} is queued; only a failed report can be retried` });
+      expect(listed.body.failedJobs[1]).toMatchObject({ retryable: false, notRetryableReason: `The report of failed job ${ids[100]} was deleted; nothing to retry` });
+      // the retry path refuses with the very reason the list gave
+      const refused = await admin.post(`/api/admin/failed-jobs/${queuedEntry}/retry`);
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.message).toBe(listed.body.failedJobs[0].notRetryableReason);
+      const groups = await admin.get(`/api/admin/failed-jobs/groups?jobType=report&errorType=${errorType}&notRetried=true`);
+      expect(groups.body.groups).toEqual([expect.objectContaining({ jobType: 'report', errorType, count: 102 })]);
+      expect((await admin.get('/api/admin/failed-jobs/groups?notRetried=maybe')).status).toBe(400);
+
+      await onJobsPageAsAdmin(async (page, errors) => {
+        const group = page.locator(`.group[data-error-type="${errorType}"]`);
+        await group.waitFor();
+        expect(await group.locator('h3').textContent()).toBe(`report · ${errorType} — 102 jobs`);
+        expect(await group.locator('.group-partial').textContent()).toBe('Showing 100 of 102, newest first.');
+        expect(await group.locator('tbody tr').count()).toBe(100);
+        expect(await group.locator('button[data-action="retry"]').count()).toBe(0);
+        expect(await page.locator(`#failed-job-${queuedEntry} td[data-label="Action"]`).textContent()).toBe(`Report ${queued.id} is queued; only a failed report can be retried`);
+        const retryAll = group.locator('button[data-action="retry-all"]');
+        expect(await retryAll.textContent()).toBe('Retry 100 of 102');
+        expect(await retryAll.getAttribute('aria-label')).toBe(`Retry the newest 100 of the 102 failed jobs in report · ${errorType} (at most 100 per press)`);
+        expect(await page.locator('#failed-count').textContent()).toMatch(/^\d+ waiting, in \d+ groups?$/);
+        expect(await page.locator(FAKE_BUTTONS).count()).toBe(0);
+        expect(errors).toEqual([]);
+      });
+    } finally {
+      await system.db('failed_jobs').whereIn('id', ids).del();
+      await system.repos.reports.delete(queued.id);
+    }
   });
 
   it('an admin finds a ticket’s jobs by ticket and status, with a field error for a bad ticket number, and links to the Temporal UI', async () => {
@@ -336,9 +518,10 @@ describe('pages in a real browser: reports and jobs', () => {
     expect(overview.status).toBe(403);
     expect((await client.get('/api/admin/failed-jobs')).status).toBe(403);
 
-    const { context, page } = await newPage(browser, system.baseUrl, 375);
+    const { context, page, errors } = await newPage(browser, system.baseUrl, 375);
     try {
-      await page.goto('/admin/jobs');
+      const jobsPage = await page.goto('/admin/jobs');
+      expectStrictScriptPolicy(jobsPage?.headers()['content-security-policy']);
       // sign-in errors: a field-level one next to the e-mail field, then the API's generic refusal
       await page.fill('#login-email', 'not-an-email');
       await page.fill('#login-password', 'whatever');
@@ -358,8 +541,11 @@ describe('pages in a real browser: reports and jobs', () => {
       expect(await page.locator('#failed-groups tr').count()).toBe(0);
       await screenshotBothWidths(page, 'jobs-not-allowed');
 
-      await page.goto('/');
+      const reportsPage = await page.goto('/');
+      expectStrictScriptPolicy(reportsPage?.headers()['content-security-policy']);
       await page.locator('#app-section').waitFor({ state: 'visible' });
+      await page.locator('#user-name', { hasText: world.clientA.name }).waitFor();
+      expect(await page.locator('nav a[href="/admin/jobs"]').isHidden()).toBe(true);
       const before = await system.repos.reports.listRecent({ userId: world.clientA.id, limit: 20 });
       await page.fill('#filter-companies', String(world.companyB.id));
       await page.click('#report-form button[type="submit"]');
@@ -369,6 +555,34 @@ describe('pages in a real browser: reports and jobs', () => {
       await waitFor(async () => (await page.locator('#reports-empty').isVisible()) || undefined, { what: 'the empty report list' });
       expect(await page.locator(`#report-${agentReport.body.id}`).count()).toBe(0);
       expect((await client.get(`/api/reports/${agentReport.body.id}`)).status).toBe(404);
+
+      // a PDF of its own company's tickets, generated and downloaded in the browser
+      const filters = { from: '2024-03-02', to: '2024-03-02', statuses: ['open'] as Array<'open'>, priorities: ['urgent'] as Array<'urgent'> };
+      await page.fill('#filter-companies', '');
+      await page.fill('#filter-from', filters.from);
+      await page.fill('#filter-to', filters.to);
+      await page.check('input[name="format"][value="pdf"]');
+      await page.check('input[name="statuses"][value="open"]');
+      await page.check('input[name="priorities"][value="urgent"]');
+      await page.click('#report-form button[type="submit"]');
+      await page.locator('#status-message', { hasText: /Report \d+ requested/ }).waitFor();
+      const [report] = await system.repos.reports.listRecent({ userId: world.clientA.id, limit: 1 });
+      expect(report).toMatchObject({ format: 'pdf', companyId: world.companyA.id });
+      const download = page.locator(`#report-${report.id}[data-status="ready"] button[data-action="download"]`);
+      await download.waitFor({ timeout: 30_000 });
+      const [file, response] = await Promise.all([
+        page.waitForEvent('download'),
+        page.waitForResponse((r) => r.url().endsWith(`/api/reports/${report.id}/download`)),
+        download.click(),
+      ]);
+      expect(response.headers()['content-type']).toBe('application/pdf');
+      expect(file.suggestedFilename()).toBe(`report-${report.id}.pdf`);
+      const pdf = fs.readFileSync((await file.path()) as string);
+      expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      const expected = await expectedRows(system.db, { ...filters, companyIds: [world.companyA.id] });
+      expect(expected.length).toBeGreaterThan(0);
+      expect((await system.repos.reports.findById(report.id))?.rowCount).toBe(expected.length);
+      expect(errors).toEqual([]);
     } finally {
       await context.close();
     }

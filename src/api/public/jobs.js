@@ -1,6 +1,10 @@
-import { announce, api, clearFieldErrors, describeError, el, formatDateTime, showFieldErrors, startSession } from './session.js';
+import { announce, api, clearFieldErrors, describeError, el, formatDateTime, renderKeepingFocus, showFieldErrors, startSession } from './session.js';
 
 const POLL_MS = 3000;
+/** Entries listed per failed-job group; the group's heading tells when it holds more. */
+const GROUP_PAGE_SIZE = 100;
+/** The API retries at most this many entries per bulk request (BULK_RETRY_LIMIT), the newest first. */
+const BULK_RETRY_LIMIT = 100;
 
 const content = document.getElementById('jobs-content');
 const notAllowed = document.getElementById('not-allowed');
@@ -13,8 +17,10 @@ let me;
 let pollTimer;
 let workflowsBase = null;
 const retrying = new Set();
+const retryingGroups = new Set();
 const busyQueues = new Set();
-let pendingFocus = null;
+// the control whose button got disabled (and so lost the focus) while its action ran, per table
+const lostFocus = { overview: null, failed: null };
 
 function cell(label, value) {
   const td = el('td', { 'data-label': label });
@@ -23,13 +29,13 @@ function cell(label, value) {
   return td;
 }
 
-function temporalLink(href, text, label) {
-  return el('a', { href, dataset: { temporalUi: '1' }, 'aria-label': label, text });
+function temporalLink(href, text, label, focusKey) {
+  return el('a', { href, dataset: { temporalUi: '1', focusKey }, 'aria-label': label, text });
 }
 
-function workflowLink(workflowId, label) {
+function workflowLink(workflowId, label, focusKey) {
   if (!workflowsBase) return el('span', { class: 'error-text', text: workflowId });
-  return temporalLink(`${workflowsBase}/${encodeURIComponent(workflowId)}`, workflowId, `${label} ${workflowId} in the Temporal UI`);
+  return temporalLink(`${workflowsBase}/${encodeURIComponent(workflowId)}`, workflowId, `${label} ${workflowId} in the Temporal UI`, focusKey);
 }
 
 function renderOverview(overview) {
@@ -42,41 +48,33 @@ function renderOverview(overview) {
     uiLink.dataset.temporalUi = '1';
     uiLink.hidden = false;
   }
-  // keep keyboard focus on the same control across the re-render (Pause becomes Resume in place)
-  const active = document.activeElement;
-  const focused = pendingFocus ?? (active?.dataset?.queue && overviewBody.contains(active) ? { control: active.dataset.control, queue: active.dataset.queue } : null);
-  overviewBody.replaceChildren(
-    ...overview.queues.map((queue) => {
-      const backlog = queue.backlog.approximate
-        ? 'unknown'
-        : `${queue.backlog.workflowTasks} workflow / ${queue.backlog.activityTasks} activity tasks`;
-      const links = el(
-        'div',
-        { class: 'actions' },
-        temporalLink(queue.temporalUi.all, 'All', `All ${queue.queue} jobs in the Temporal UI`),
-        temporalLink(queue.temporalUi.running, 'Running', `Running ${queue.queue} jobs in the Temporal UI`),
-        temporalLink(queue.temporalUi.failed, 'Failed', `Failed ${queue.queue} jobs in the Temporal UI`),
-      );
-      return el(
-        'tr',
-        { dataset: { queue: queue.queue } },
-        cell('Queue', queue.queue),
-        cell('State', el('span', { class: `badge badge-${queue.paused ? 'paused' : 'ready'}`, text: queue.paused ? 'paused' : 'active' })),
-        cell('Workers', queue.workers.length ? `${queue.workers.length} polling` : 'none polling'),
-        cell('Backlog', backlog),
-        cell('Running', String(queue.running)),
-        cell('Completed (24 h)', String(queue.last24h.completed)),
-        cell('Failed (24 h)', String(queue.last24h.failed)),
-        cell('Temporal UI', links),
-        cell('Controls', queueControls(queue)),
-      );
-    }),
-  );
-  const target = focused && overviewBody.querySelector(`button[data-control="${focused.control}"][data-queue="${focused.queue}"]`);
-  if (target && !target.disabled) {
-    target.focus();
-    pendingFocus = null;
-  }
+  const rows = overview.queues.map((queue) => {
+    const backlog = queue.backlog.approximate
+      ? 'unknown'
+      : `${queue.backlog.workflowTasks} workflow / ${queue.backlog.activityTasks} activity tasks`;
+    const links = el(
+      'div',
+      { class: 'actions' },
+      temporalLink(queue.temporalUi.all, 'All', `All ${queue.queue} jobs in the Temporal UI`, `queue-${queue.queue}-all`),
+      temporalLink(queue.temporalUi.running, 'Running', `Running ${queue.queue} jobs in the Temporal UI`, `queue-${queue.queue}-running`),
+      temporalLink(queue.temporalUi.failed, 'Failed', `Failed ${queue.queue} jobs in the Temporal UI`, `queue-${queue.queue}-failed`),
+    );
+    return el(
+      'tr',
+      { dataset: { queue: queue.queue } },
+      cell('Queue', queue.queue),
+      cell('State', el('span', { class: `badge badge-${queue.paused ? 'paused' : 'ready'}`, text: queue.paused ? 'paused' : 'active' })),
+      cell('Workers', queue.workers.length ? `${queue.workers.length} polling` : 'none polling'),
+      cell('Backlog', backlog),
+      cell('Running', String(queue.running)),
+      cell('Completed (24 h)', String(queue.last24h.completed)),
+      cell('Failed (24 h)', String(queue.last24h.failed)),
+      cell('Temporal UI', links),
+      cell('Controls', queueControls(queue)),
+    );
+  });
+  // Pause becomes Resume in place: same key, so the focus stays on it
+  if (renderKeepingFocus(overviewBody, rows, lostFocus.overview)) lostFocus.overview = null;
   document.getElementById('overview-updated').textContent = `Updated ${new Date(overview.generatedAt).toLocaleTimeString()}`;
 }
 
@@ -90,7 +88,7 @@ function queueControls(queue) {
       el('button', {
         type: 'button',
         class: 'secondary',
-        dataset: { action, control: 'toggle', queue: queue.queue },
+        dataset: { action, queue: queue.queue, focusKey: `queue-${queue.queue}-toggle` },
         'aria-label': `${queue.paused ? 'Resume' : 'Pause'} the ${queue.queue} queue`,
         text: queue.paused ? 'Resume' : 'Pause',
       }),
@@ -101,7 +99,7 @@ function queueControls(queue) {
       el('button', {
         type: 'button',
         class: 'secondary',
-        dataset: { action: 'restart', control: 'restart', queue: queue.queue },
+        dataset: { action: 'restart', queue: queue.queue, focusKey: `queue-${queue.queue}-restart` },
         'aria-label': `Restart the ${queue.queue} workers gracefully`,
         text: 'Restart',
       }),
@@ -120,8 +118,8 @@ const QUEUE_ACTIONS = {
 };
 
 async function controlQueue(action, queue) {
-  // disabling the focused button drops its focus: bring it back on the re-rendered control
-  if (document.activeElement?.dataset?.queue === queue) pendingFocus = { control: document.activeElement.dataset.control, queue };
+  // disabling the focused button drops its focus: the re-render brings it back to the same control
+  if (overviewBody.contains(document.activeElement)) lostFocus.overview = document.activeElement.dataset.focusKey ?? null;
   busyQueues.add(queue);
   for (const button of overviewBody.querySelectorAll(`button[data-queue="${queue}"]`)) button.disabled = true;
   try {
@@ -133,29 +131,49 @@ async function controlQueue(action, queue) {
     busyQueues.delete(queue);
   }
   await refresh();
+  lostFocus.overview = null;
 }
 
-function retryControl(job) {
+/** A Retry button where a retry can work; otherwise the server's reason why not. */
+function retryControl(job, groupBusy) {
   if (!me.permissions.includes('retry_failed_jobs')) return el('span', { class: 'hint', text: 'You may not retry jobs' });
+  if (!job.retryable) return el('span', { class: 'hint', dataset: { notRetryable: String(job.id) }, text: job.notRetryableReason });
+  const busy = groupBusy || retrying.has(job.id);
   const button = el('button', {
     type: 'button',
-    dataset: { action: 'retry', id: String(job.id) },
+    dataset: { action: 'retry', id: String(job.id), focusKey: `retry-${job.id}` },
     'aria-label': `Retry failed job ${job.id}`,
-    text: retrying.has(job.id) ? 'Retrying…' : 'Retry',
+    text: busy ? 'Retrying…' : 'Retry',
   });
-  if (retrying.has(job.id)) button.disabled = true;
+  if (busy) button.disabled = true;
   return button;
 }
 
-function retryAllControl(key, jobs) {
-  if (!me.permissions.includes('retry_failed_jobs') || jobs.length < 2) return el('span');
-  const busy = jobs.some((job) => retrying.has(job.id));
+function groupKey(group) {
+  return `${group.jobType} · ${group.errorType}`;
+}
+
+/**
+ * Retries the group through the bulk endpoint's filter, so entries not listed here are retried too,
+ * at most BULK_RETRY_LIMIT per request; the label says how many one press retries.
+ */
+function retryAllControl(group) {
+  if (!me.permissions.includes('retry_failed_jobs')) return null;
+  const complete = group.count <= group.jobs.length;
+  const retryable = group.jobs.filter((job) => job.retryable).length;
+  if (complete && retryable < 2) return null;
+  const busy = retryingGroups.has(groupKey(group));
+  const batch = Math.min(group.count, BULK_RETRY_LIMIT);
+  const label = complete ? `Retry all ${retryable}` : batch < group.count ? `Retry ${batch} of ${group.count}` : `Retry all ${group.count}`;
   const button = el('button', {
     type: 'button',
     class: 'secondary',
-    dataset: { action: 'retry-all', ids: jobs.map((job) => job.id).join(',') },
-    'aria-label': `Retry all ${jobs.length} failed jobs in ${key}`,
-    text: busy ? 'Retrying…' : `Retry all ${jobs.length}`,
+    dataset: { action: 'retry-all', jobType: group.jobType, errorType: group.errorType, focusKey: `retry-all-${group.jobType}-${group.errorType}` },
+    'aria-label':
+      batch < group.count
+        ? `Retry the newest ${batch} of the ${group.count} failed jobs in ${groupKey(group)} (at most ${BULK_RETRY_LIMIT} per press)`
+        : `Retry all ${complete ? retryable : group.count} failed jobs in ${groupKey(group)}`,
+    text: busy ? 'Retrying…' : label,
   });
   if (busy) button.disabled = true;
   return button;
@@ -165,59 +183,57 @@ function subjectOf(job) {
   return job.ticketId ? `${job.jobType}, ticket #${job.ticketId}` : job.jobType;
 }
 
-function renderFailed(failedJobs) {
-  const waiting = failedJobs.filter((job) => job.retry === null);
-  const retried = failedJobs.filter((job) => job.retry !== null);
-  const groups = new Map();
-  for (const job of waiting) {
-    const key = `${job.jobType} · ${job.errorType}`;
-    if (!groups.has(key)) groups.set(key, []);
-    groups.get(key).push(job);
-  }
-  const focusedKey = document.activeElement?.dataset?.action === 'retry' ? document.activeElement.dataset.id : null;
-  failedGroups.replaceChildren(
-    ...[...groups.entries()].map(([key, jobs], index) => {
-      const headingId = `failed-group-${index}`;
-      const table = el(
-        'table',
-        { class: 'responsive', 'aria-labelledby': headingId },
+function failedGroup(group, index) {
+  const headingId = `failed-group-${index}`;
+  const busy = retryingGroups.has(groupKey(group));
+  const table = el(
+    'table',
+    { class: 'responsive', 'aria-labelledby': headingId },
+    el('thead', {}, el('tr', {}, ...['#', 'Job', 'Error', 'Failed', 'Workflow', 'Action'].map((h) => el('th', { scope: 'col', text: h })))),
+    el(
+      'tbody',
+      {},
+      ...group.jobs.map((job) =>
         el(
-          'thead',
-          {},
-          el('tr', {}, ...['#', 'Job', 'Error', 'Failed', 'Workflow', 'Action'].map((h) => el('th', { scope: 'col', text: h }))),
+          'tr',
+          { id: `failed-job-${job.id}`, dataset: { id: String(job.id) } },
+          cell('#', String(job.id)),
+          cell('Job', subjectOf(job)),
+          cell('Error', el('span', { class: 'error-text', text: job.errorMessage ?? job.errorType })),
+          cell('Failed', formatDateTime(job.failedAt)),
+          cell('Workflow', workflowLink(job.workflowId, 'Failed workflow', `failed-${job.id}-workflow`)),
+          cell('Action', retryControl(job, busy)),
         ),
-        el(
-          'tbody',
-          {},
-          ...jobs.map((job) =>
-            el(
-              'tr',
-              { id: `failed-job-${job.id}`, dataset: { id: String(job.id) } },
-              cell('#', String(job.id)),
-              cell('Job', subjectOf(job)),
-              cell('Error', el('span', { class: 'error-text', text: job.errorMessage ?? job.errorType })),
-              cell('Failed', formatDateTime(job.failedAt)),
-              cell('Workflow', workflowLink(job.workflowId, 'Failed workflow')),
-              cell('Action', retryControl(job)),
-            ),
-          ),
-        ),
-      );
-      return el(
-        'div',
-        { class: 'group' },
-        el('div', { class: 'section-head' }, el('h3', { id: headingId, text: `${key} — ${jobs.length} job${jobs.length === 1 ? '' : 's'}` }), retryAllControl(key, jobs)),
-        table,
-      );
-    }),
+      ),
+    ),
   );
-  if (focusedKey) failedGroups.querySelector(`button[data-action="retry"][data-id="${focusedKey}"]`)?.focus();
-  document.getElementById('failed-empty').hidden = waiting.length > 0;
-  document.getElementById('failed-count').textContent = waiting.length ? `${waiting.length} waiting, in ${groups.size} group${groups.size === 1 ? '' : 's'}` : '';
+  const partial = group.count > group.jobs.length;
+  return el(
+    'div',
+    { class: 'group', dataset: { jobType: group.jobType, errorType: group.errorType } },
+    el(
+      'div',
+      { class: 'section-head' },
+      el('h3', { id: headingId, text: `${groupKey(group)} — ${group.count} job${group.count === 1 ? '' : 's'}` }),
+      retryAllControl(group),
+    ),
+    partial ? el('p', { class: 'hint group-partial', text: `Showing ${group.jobs.length} of ${group.count}, newest first.` }) : null,
+    table,
+  );
+}
+
+/** Groups with their true counts; each lists its newest entries never retried. */
+function renderFailed({ groups, retried }) {
+  const shown = groups.filter((group) => group.jobs.length > 0);
+  if (renderKeepingFocus(failedGroups, shown.map(failedGroup), lostFocus.failed)) lostFocus.failed = null;
+  const waiting = shown.reduce((sum, group) => sum + group.count, 0);
+  document.getElementById('failed-empty').hidden = waiting > 0;
+  document.getElementById('failed-count').textContent = waiting ? `${waiting} waiting, in ${shown.length} group${shown.length === 1 ? '' : 's'}` : '';
 
   retriedSection.hidden = retried.length === 0;
-  retriedBody.replaceChildren(
-    ...retried.map((job) =>
+  renderKeepingFocus(
+    retriedBody,
+    retried.map((job) =>
       el(
         'tr',
         { id: `retried-job-${job.id}` },
@@ -226,10 +242,36 @@ function renderFailed(failedJobs) {
         cell('Error', job.errorType),
         cell('Retry', el('span', { class: `badge badge-${job.retry.status === 'running' ? 'running' : job.retry.status}`, text: job.retry.status })),
         cell('Retried', formatDateTime(job.retry.retriedAt)),
-        cell('Workflows', el('div', { class: 'actions' }, workflowLink(job.workflowId, 'Failed workflow'), workflowLink(job.retry.workflowId, 'Retry workflow'))),
+        cell(
+          'Workflows',
+          el(
+            'div',
+            { class: 'actions' },
+            workflowLink(job.workflowId, 'Failed workflow', `retried-${job.id}-failed`),
+            workflowLink(job.retry.workflowId, 'Retry workflow', `retried-${job.id}-retry`),
+          ),
+        ),
       ),
     ),
   );
+}
+
+async function loadFailed() {
+  const { groups } = await api('GET', '/api/admin/failed-jobs/groups?notRetried=true');
+  const [pages, recent] = await Promise.all([
+    Promise.all(
+      groups.map((group) => {
+        const query = new URLSearchParams({ jobType: group.jobType, errorType: group.errorType, notRetried: 'true', limit: String(GROUP_PAGE_SIZE) });
+        return api('GET', `/api/admin/failed-jobs?${query}`);
+      }),
+    ),
+    api('GET', '/api/admin/failed-jobs?limit=100'),
+  ]);
+  return {
+    // a failure recorded between the two calls can make a page longer than the count
+    groups: groups.map((group, i) => ({ ...group, count: Math.max(group.count, pages[i].failedJobs.length), jobs: pages[i].failedJobs })),
+    retried: recent.failedJobs.filter((job) => job.retry !== null),
+  };
 }
 
 const searchForm = document.getElementById('search-form');
@@ -306,7 +348,7 @@ async function refresh() {
   if (!me) return;
   try {
     renderOverview(await api('GET', '/api/admin/overview'));
-    if (me.permissions.includes('view_failed_jobs')) renderFailed((await api('GET', '/api/admin/failed-jobs?limit=100')).failedJobs);
+    if (me.permissions.includes('view_failed_jobs')) renderFailed(await loadFailed());
   } catch (err) {
     if (err.status === 401) return;
     announce(`Could not refresh the jobs: ${describeError(err)}`, 'error');
@@ -318,9 +360,11 @@ async function retry(id, button) {
   retrying.add(id);
   button.disabled = true;
   button.textContent = 'Retrying…';
+  lostFocus.failed = button.dataset.focusKey;
   try {
     const started = await api('POST', `/api/admin/failed-jobs/${id}/retry`);
     announce(`Retry of failed job ${id} started (workflow ${started.retryWorkflowId}).`, 'success');
+    lostFocus.failed = null;
     document.getElementById('failed-title').focus();
   } catch (err) {
     announce(`Could not retry failed job ${id}: ${describeError(err)}`, 'error');
@@ -328,30 +372,35 @@ async function retry(id, button) {
     retrying.delete(id);
   }
   await refresh();
+  lostFocus.failed = null;
 }
 
-async function retryAll(ids, button) {
-  for (const id of ids) retrying.add(id);
+async function retryGroup(jobType, errorType, button) {
+  const key = `${jobType} · ${errorType}`;
+  retryingGroups.add(key);
   button.disabled = true;
   button.textContent = 'Retrying…';
+  lostFocus.failed = button.dataset.focusKey;
   try {
-    const result = await api('POST', '/api/admin/failed-jobs/retry', { ids });
+    const result = await api('POST', '/api/admin/failed-jobs/retry', { jobType, errorType });
     const skipped = result.skipped.length ? ` ${result.skipped.length} skipped: ${result.skipped.map((s) => `#${s.id} (${s.reason})`).join('; ')}` : '';
-    announce(`Started ${result.started.length} ${result.started.length === 1 ? 'retry' : 'retries'}.${skipped}`, result.started.length ? 'success' : 'error');
+    announce(`Started ${result.started.length} ${result.started.length === 1 ? 'retry' : 'retries'} in ${key}.${skipped}`, result.started.length ? 'success' : 'error');
+    lostFocus.failed = null;
     document.getElementById('failed-title').focus();
   } catch (err) {
     announce(`Could not retry the group: ${describeError(err)}`, 'error');
   } finally {
-    for (const id of ids) retrying.delete(id);
+    retryingGroups.delete(key);
   }
   await refresh();
+  lostFocus.failed = null;
 }
 
 failedGroups.addEventListener('click', (event) => {
   const button = event.target.closest('button[data-action="retry"]');
   if (button) void retry(Number(button.dataset.id), button);
   const all = event.target.closest('button[data-action="retry-all"]');
-  if (all) void retryAll(all.dataset.ids.split(',').map(Number), all);
+  if (all) void retryGroup(all.dataset.jobType, all.dataset.errorType, all);
 });
 
 overviewBody.addEventListener('click', (event) => {

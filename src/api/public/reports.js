@@ -1,4 +1,17 @@
-import { announce, api, apiFetch, clearFieldErrors, describeError, el, formatDateTime, showFieldErrors, startSession } from './session.js';
+import {
+  announce,
+  api,
+  apiFetch,
+  clearFieldErrors,
+  confirmAction,
+  describeError,
+  el,
+  formatDateTime,
+  renderKeepingFocus,
+  showFieldErrors,
+  startSession,
+  whileBusy,
+} from './session.js';
 
 const ACTIVE = new Set(['queued', 'running']);
 const FAST_POLL_MS = 1000;
@@ -57,14 +70,15 @@ function progressCell(report) {
 function actionsFor(report) {
   const box = el('div', { class: 'actions' });
   if (report.status === 'ready') {
-    const download = el('button', { type: 'button', dataset: { action: 'download', id: String(report.id) }, text: 'Download' });
+    const download = el('button', { type: 'button', dataset: { action: 'download', id: String(report.id), focusKey: `download-${report.id}` }, text: 'Download' });
     download.setAttribute('aria-label', `Download report ${report.id} (${report.format.toUpperCase()})`);
     box.append(download);
   }
   const remove = el('button', {
     type: 'button',
     class: 'secondary danger',
-    dataset: { action: 'delete', id: String(report.id) },
+    // Cancel turns into Delete in place once the report stops: one key, so the focus stays on it
+    dataset: { action: 'delete', id: String(report.id), focusKey: `remove-${report.id}` },
     text: ACTIVE.has(report.status) ? 'Cancel' : 'Delete',
   });
   remove.setAttribute('aria-label', `${ACTIVE.has(report.status) ? 'Cancel' : 'Delete'} report ${report.id}`);
@@ -109,9 +123,7 @@ function renderReports(reports) {
       if (row.dataset.status !== report.status) {
         if (row.dataset.status && report.status === 'ready') announce(`Report ${report.id} is ready to download.`, 'success');
         if (row.dataset.status && report.status === 'failed') announce(`Report ${report.id} failed: ${report.error ?? 'unknown error'}`, 'error');
-        const hadFocus = cells[7].contains(document.activeElement);
-        cells[7].replaceChildren(actionsFor(report));
-        if (hadFocus) cells[7].querySelector('button')?.focus();
+        renderKeepingFocus(cells[7], [actionsFor(report)]);
       }
       row.dataset.status = report.status;
     }
@@ -152,19 +164,17 @@ form.addEventListener('submit', async (event) => {
     announce('Please correct the highlighted field.', 'error');
     return;
   }
-  const button = form.querySelector('button[type="submit"]');
-  button.disabled = true;
-  try {
-    const created = await api('POST', '/api/reports', { format: form.elements.format.value, filters });
-    announce(`Report ${created.id} requested; it is ${created.status}.`, 'success');
-    await refresh();
-  } catch (err) {
-    const unmatched = showFieldErrors(form, err.details);
-    const retry = err.status === 429 ? ' Please wait a moment before trying again.' : '';
-    announce(`${unmatched.length ? describeError(err) : err.message}${retry}`, 'error');
-  } finally {
-    button.disabled = false;
-  }
+  await whileBusy(form.querySelector('button[type="submit"]'), async () => {
+    try {
+      const created = await api('POST', '/api/reports', { format: form.elements.format.value, filters });
+      announce(`Report ${created.id} requested; it is ${created.status}.`, 'success');
+      await refresh();
+    } catch (err) {
+      const unmatched = showFieldErrors(form, err.details);
+      const retry = err.status === 429 ? ' Please wait a moment before trying again.' : '';
+      announce(`${unmatched.length ? describeError(err) : err.message}${retry}`, 'error');
+    }
+  });
 });
 
 function fileNameOf(response, id) {
@@ -173,37 +183,50 @@ function fileNameOf(response, id) {
 }
 
 async function download(id, button) {
-  button.disabled = true;
-  try {
-    const response = await apiFetch('GET', `/api/reports/${id}/download`);
-    const blob = await response.blob();
-    const url = URL.createObjectURL(blob);
-    const link = el('a', { href: url, download: fileNameOf(response, id), hidden: true });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    announce(`Report ${id} downloaded.`, 'success');
-  } catch (err) {
-    announce(`Download failed: ${describeError(err)}`, 'error');
-  } finally {
-    button.disabled = false;
-  }
+  await whileBusy(button, async () => {
+    try {
+      const response = await apiFetch('GET', `/api/reports/${id}/download`);
+      const blob = await response.blob();
+      const url = URL.createObjectURL(blob);
+      const link = el('a', { href: url, download: fileNameOf(response, id), hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      announce(`Report ${id} downloaded.`, 'success');
+    } catch (err) {
+      announce(`Download failed: ${describeError(err)}`, 'error');
+    }
+  });
 }
 
 async function remove(id, button) {
   const cancelling = button.textContent === 'Cancel';
-  if (!window.confirm(cancelling ? `Cancel report ${id}? The export stops and the report is removed.` : `Delete report ${id} and its file?`)) return;
-  button.disabled = true;
-  try {
-    await api('DELETE', `/api/reports/${id}`);
-    announce(cancelling ? `Report ${id} cancelled and removed.` : `Report ${id} deleted.`, 'success');
-    document.getElementById('recent-title').focus();
-    await refresh();
-  } catch (err) {
-    announce(`Could not delete report ${id}: ${describeError(err)}`, 'error');
-    button.disabled = false;
+  const confirmed = await confirmAction(
+    cancelling
+      ? { title: `Cancel report ${id}?`, message: 'The export stops and the report is removed.', confirmLabel: 'Cancel the report', cancelLabel: 'Keep it running' }
+      : { title: `Delete report ${id}?`, message: 'The report and its file are deleted.', confirmLabel: 'Delete the report', cancelLabel: 'Keep it' },
+  );
+  // a poll may have redrawn the row meanwhile (Cancel turns into Delete): act on the button shown now
+  const current = body.querySelector(`button[data-action="delete"][data-id="${id}"]`);
+  if (!current) return;
+  if (!confirmed) {
+    if (document.activeElement === document.body) current.focus();
+    return;
   }
+  let removed = false;
+  await whileBusy(current, async () => {
+    try {
+      await api('DELETE', `/api/reports/${id}`);
+      announce(cancelling ? `Report ${id} cancelled and removed.` : `Report ${id} deleted.`, 'success');
+      removed = true;
+    } catch (err) {
+      announce(`Could not delete report ${id}: ${describeError(err)}`, 'error');
+    }
+  });
+  if (!removed) return;
+  document.getElementById('recent-title').focus();
+  await refresh();
 }
 
 body.addEventListener('click', (event) => {

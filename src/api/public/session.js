@@ -141,23 +141,23 @@ export function startSession({ onReady, onSignOut }) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearFieldErrors(form);
-    const button = form.querySelector('button[type="submit"]');
-    button.disabled = true;
-    try {
-      const session = await api('POST', '/api/auth/login', {
-        email: form.elements.email.value,
-        password: form.elements.password.value,
-      });
-      token.set(session.token);
-      form.reset();
-      announce(`Signed in as ${session.user.name}.`);
-      await enter();
-    } catch (err) {
-      const unmatched = showFieldErrors(form, err.details);
-      announce(unmatched.length ? describeError(err) : err.message, 'error');
-    } finally {
-      button.disabled = false;
-    }
+    await whileBusy(form.querySelector('button[type="submit"]'), async () => {
+      try {
+        const session = await api('POST', '/api/auth/login', {
+          email: form.elements.email.value,
+          password: form.elements.password.value,
+        });
+        token.set(session.token);
+        form.reset();
+        announce(`Signed in as ${session.user.name}.`);
+        await enter();
+        // the form is gone: start the keyboard at the top of the content, not on a hidden field
+        document.getElementById('main').focus();
+      } catch (err) {
+        const unmatched = showFieldErrors(form, err.details);
+        announce(unmatched.length ? describeError(err) : err.message, 'error');
+      }
+    });
   });
 
   signOut.addEventListener('click', async () => {
@@ -187,9 +187,74 @@ export function el(tag, attributes = {}, ...children) {
   for (const [key, value] of Object.entries(attributes)) {
     if (value === undefined || value === null || value === false) continue;
     if (key === 'text') node.textContent = value;
-    else if (key === 'dataset') Object.assign(node.dataset, value);
-    else node.setAttribute(key, value === true ? '' : String(value));
+    else if (key === 'dataset') {
+      for (const [name, data] of Object.entries(value)) if (data !== undefined && data !== null) node.dataset[name] = data;
+    } else node.setAttribute(key, value === true ? '' : String(value));
   }
   for (const child of children) if (child !== null && child !== undefined) node.append(child);
   return node;
+}
+
+/**
+ * Disables the button while `task` runs. A disabled button loses the keyboard focus: if nothing else took it
+ * meanwhile, it comes back to the button, so the keyboard user carries on from where they were.
+ */
+export async function whileBusy(button, task) {
+  const hadFocus = document.activeElement === button;
+  button.disabled = true;
+  try {
+    return await task();
+  } finally {
+    button.disabled = false;
+    if (hadFocus && button.isConnected && !button.hidden && (document.activeElement === document.body || document.activeElement === null)) button.focus();
+  }
+}
+
+/**
+ * Replaces the container's children and keeps keyboard focus on the element carrying the same `data-focus-key`
+ * (links and buttons rebuilt on each poll are new nodes). When focus was lost (on <body>, e.g. its button got
+ * disabled), `lostFocusKey` names the element to bring it back to. Returns true when it placed the focus.
+ */
+export function renderKeepingFocus(container, children, lostFocusKey = null) {
+  const active = document.activeElement;
+  const lost = active === null || active === document.body;
+  const key = container.contains(active) ? active.closest('[data-focus-key]')?.dataset.focusKey : lost ? lostFocusKey : null;
+  container.replaceChildren(...children);
+  if (!key) return false;
+  const target = [...container.querySelectorAll('[data-focus-key]')].find((node) => node.dataset.focusKey === key);
+  if (!target || target.disabled || target.hidden) return false;
+  target.focus({ preventScroll: true });
+  return true;
+}
+
+/**
+ * An in-page confirmation (a modal <dialog>, so Tab stays inside it and Escape cancels) instead of window.confirm.
+ * Focus starts on the safe choice and returns to the control that opened it. Resolves to true when confirmed.
+ */
+export function confirmAction({ title, message, confirmLabel, cancelLabel = 'Keep it' }) {
+  const opener = document.activeElement;
+  const titleId = 'confirm-title';
+  const confirm = el('button', { type: 'button', class: 'danger', dataset: { choice: 'confirm' }, text: confirmLabel });
+  const cancel = el('button', { type: 'button', class: 'secondary', dataset: { choice: 'cancel' }, text: cancelLabel });
+  const dialog = el(
+    'dialog',
+    { class: 'confirm-dialog', 'aria-labelledby': titleId, 'aria-describedby': 'confirm-message' },
+    el('h2', { id: titleId, text: title }),
+    el('p', { id: 'confirm-message', text: message }),
+    el('div', { class: 'actions' }, cancel, confirm),
+  );
+  document.body.append(dialog);
+  return new Promise((resolve) => {
+    dialog.addEventListener('click', (event) => {
+      const choice = event.target.closest('button[data-choice]')?.dataset.choice;
+      if (choice) dialog.close(choice);
+    });
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      if (opener?.isConnected && !opener.disabled) opener.focus();
+      resolve(dialog.returnValue === 'confirm');
+    });
+    dialog.showModal();
+    cancel.focus();
+  });
 }

@@ -13,7 +13,15 @@ const jobType = z.enum(Object.values(JOB_TYPES) as [JobType, ...JobType[]]);
 const errorType = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_", ":" or "-"');
 const id = z.coerce.number().int().positive();
 
-const filterQuery = z.object({ jobType: jobType.optional(), errorType: errorType.optional(), ticketId: id.optional() });
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+const filterQuery = z.object({
+  jobType: jobType.optional(),
+  errorType: errorType.optional(),
+  ticketId: id.optional(),
+  /** true: only entries never retried (the ones still waiting for attention) */
+  notRetried: flag.optional(),
+});
 const listQuery = filterQuery.extend({
   limit: z.coerce.number().int().min(1).max(100).default(50),
   beforeId: id.optional(),
