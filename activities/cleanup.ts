@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { CleanupCounts, CleanupResult } from '../src/jobs/contract';
 import type { RetainedTable } from '../src/db/repositories/retention';
 import type { ActivityDeps } from './deps';
@@ -12,6 +12,7 @@ export interface CleanupPlan {
 }
 
 export interface BatchProgress {
+  /** rows this run has deleted from the table so far */
   deleted: number;
   done: boolean;
 }
@@ -55,6 +56,13 @@ async function removeReportFile(deps: ActivityDeps, fileName: string): Promise<b
   }
 }
 
+/** The run a delete step adds its counts to. */
+function tallyKey(context: Context): string {
+  const execution = context.info.workflowExecution;
+  if (!execution) throw ApplicationFailure.create({ type: 'CleanupOutsideWorkflow', message: 'cleanup steps count per workflow run', nonRetryable: true });
+  return execution.workflowId;
+}
+
 export function createCleanupActivities(deps: ActivityDeps) {
   const { retention } = deps.repos;
 
@@ -74,6 +82,7 @@ export function createCleanupActivities(deps: ActivityDeps) {
       };
     },
 
+    /** What a run would delete now: the answer of a dry run. */
     async countExpiredData(plan: CleanupPlan): Promise<CleanupCounts> {
       const reports = await retention.countExpiredReports(new Date(plan.cutoffs.reports));
       return {
@@ -85,33 +94,42 @@ export function createCleanupActivities(deps: ActivityDeps) {
       };
     },
 
-    /** Deletes in batches, heartbeating after each, for up to one slice of time. */
+    /**
+     * Deletes in batches, heartbeating after each, for up to one slice of time. `deleted` is what this run has
+     * deleted from the table so far, across all calls and attempts, so a retried or resumed call still reports
+     * the batches of an attempt whose worker died.
+     */
     async deleteExpiredRows(input: { table: RetainedTable; cutoff: string; batchSize: number }): Promise<BatchProgress> {
       const context = Context.current();
+      const workflowId = tallyKey(context);
       const started = Date.now();
-      let deleted = 0;
       for (;;) {
-        const n = await retention.deleteBatchOlderThan(input.table, new Date(input.cutoff), input.batchSize);
-        deleted += n;
+        const batch = await retention.deleteBatchOlderThan(workflowId, input.table, new Date(input.cutoff), input.batchSize);
+        const deleted = input.table === 'activity_logs' ? batch.tally.activityLogs : batch.tally.failedJobs;
         context.heartbeat({ table: input.table, deleted });
-        if (n < input.batchSize) return { deleted, done: true };
+        if (batch.deleted < input.batchSize) return { deleted, done: true };
         if (Date.now() - started > SLICE_MS) return { deleted, done: false };
       }
     },
 
-    /** Removes expired report rows and their files: the file first, so a retry never leaves a file without a row. */
+    /**
+     * Removes expired report rows and their files: the file first, so a retry never leaves a file without a row.
+     * Like deleteExpiredRows it answers with the run's totals so far: rows deleted and files actually removed.
+     */
     async deleteExpiredReports(input: { cutoff: string; batchSize: number }): Promise<{ reports: number; files: number; done: boolean }> {
       const context = Context.current();
+      const workflowId = tallyKey(context);
       const started = Date.now();
-      let reports = 0;
-      let files = 0;
+      const limit = Math.min(input.batchSize, 500);
       for (;;) {
-        const batch = await retention.expiredReports(new Date(input.cutoff), Math.min(input.batchSize, 500));
+        const batch = await retention.expiredReports(new Date(input.cutoff), limit);
+        let files = 0;
         for (const report of batch) if (report.fileName && (await removeReportFile(deps, report.fileName))) files++;
-        reports += await retention.deleteReports(batch.map((r) => r.id));
-        context.heartbeat({ reports, files });
-        if (batch.length === 0 || batch.length < Math.min(input.batchSize, 500)) return { reports, files, done: true };
-        if (Date.now() - started > SLICE_MS) return { reports, files, done: false };
+        const { tally } = await retention.deleteReports(workflowId, batch.map((r) => r.id), files);
+        const progress = { reports: tally.reports, files: tally.reportFiles };
+        context.heartbeat(progress);
+        if (batch.length < limit) return { ...progress, done: true };
+        if (Date.now() - started > SLICE_MS) return { ...progress, done: false };
       }
     },
 

@@ -1,5 +1,6 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { CleanupPlan } from '../activities/cleanup';
 import type { CleanupCounts, CleanupInput, CleanupResult } from '../src/jobs/contract';
 
 const quickStep = {
@@ -19,16 +20,31 @@ const { deleteExpiredRows, deleteExpiredReports } = proxyActivities<Activities>(
 
 export async function cleanupOldDataWorkflow(input: CleanupInput = {}): Promise<CleanupResult> {
   const plan = await planCleanup({ dryRun: input.dryRun === true });
-  // rows older than a fixed cutoff only ever shrink, so counting first gives exact totals even when
-  // a crashed delete step is retried
-  const counts: CleanupCounts = await countExpiredData(plan);
-  if (!plan.dryRun) {
-    while (!(await deleteExpiredRows({ table: 'activity_logs', cutoff: plan.cutoffs.activityLogs, batchSize: plan.batchSize })).done);
-    while (!(await deleteExpiredRows({ table: 'failed_jobs', cutoff: plan.cutoffs.failedJobs, batchSize: plan.batchSize })).done);
-    while (!(await deleteExpiredReports({ cutoff: plan.cutoffs.reports, batchSize: plan.batchSize })).done);
-    counts.orphanFiles = await removeOrphanReportFiles();
-  }
+  // a real run still asks, so executions already in flight replay the same commands; it answers with what it deleted
+  const wouldDelete = await countExpiredData(plan);
+  const counts = plan.dryRun ? wouldDelete : await deleteExpiredData(plan);
   const result: CleanupResult = { dryRun: plan.dryRun, cutoffs: plan.cutoffs, counts };
   await recordCleanupRun({ workflowId: workflowInfo().workflowId, requestedBy: input.requestedBy ?? null, result });
   return result;
+}
+
+/** Each delete step answers with the run's totals so far, so the last answer per table is what went. */
+async function deleteExpiredData(plan: CleanupPlan): Promise<CleanupCounts> {
+  const { cutoffs, batchSize } = plan;
+  let activityLogs;
+  do activityLogs = await deleteExpiredRows({ table: 'activity_logs', cutoff: cutoffs.activityLogs, batchSize });
+  while (!activityLogs.done);
+  let failedJobs;
+  do failedJobs = await deleteExpiredRows({ table: 'failed_jobs', cutoff: cutoffs.failedJobs, batchSize });
+  while (!failedJobs.done);
+  let reports;
+  do reports = await deleteExpiredReports({ cutoff: cutoffs.reports, batchSize });
+  while (!reports.done);
+  return {
+    activityLogs: activityLogs.deleted,
+    failedJobs: failedJobs.deleted,
+    reports: reports.reports,
+    reportFiles: reports.files,
+    orphanFiles: await removeOrphanReportFiles(),
+  };
 }

@@ -1,28 +1,66 @@
 import type { Repositories } from '../db/repositories';
-import { notFound } from '../api/errors';
-import type { CleanupResult } from '../jobs/contract';
+import { recordAdminAction } from '../admin/audit-trail';
+import { conflict, notFound } from '../api/errors';
+import { CLEANUP_SCHEDULE_ID, WORKFLOW_TYPES, type CleanupResult } from '../jobs/contract';
 import type { JobsGateway } from '../jobs/gateway';
 
 export type ScheduleAction = 'pause' | 'resume' | 'trigger';
 
+/** Manual runs are `cleanup-manual-<ms>`; the schedule appends an RFC 3339 time: `cleanup-old-data-2025-01-01T03:00:00Z`. */
+const CLEANUP_RUN_ID = /^cleanup-[\w:.+-]{1,180}$/;
+const RUNNING_CLEANUPS = `WorkflowType = '${WORKFLOW_TYPES.cleanupOldData}' AND ExecutionStatus = 'Running'`;
+
 export function createCleanupService(jobs: JobsGateway, repos: Repositories) {
+  // real runs started by this process, maybe not yet in the (eventually consistent) visibility list
+  const startedHere = new Set<string>();
+  let startQueue: Promise<unknown> = Promise.resolve();
+
+  /** One check-then-start at a time in this process, so a double click cannot start two runs. */
+  function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+    const next = startQueue.then(fn, fn);
+    startQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The id of a cleanup workflow in progress, scheduled or manual, confirmed by describing it. */
+  async function runningCleanup(): Promise<string | undefined> {
+    const candidates = new Set(startedHere);
+    const schedule = await jobs.describeCleanupSchedule();
+    for (const action of schedule?.info.runningActions ?? []) candidates.add(action.workflow.workflowId);
+    for (const execution of (await jobs.listWorkflowPage(RUNNING_CLEANUPS, 10)).executions) candidates.add(execution.workflowId);
+    for (const workflowId of candidates) {
+      const description = await jobs.describe(workflowId);
+      if (description?.status.name === 'RUNNING') return workflowId;
+      startedHere.delete(workflowId);
+    }
+    return undefined;
+  }
+
   return {
-    async runNow(userId: number, dryRun: boolean) {
-      const started = await jobs.startCleanup({ dryRun, requestedBy: userId });
-      await repos.activityLogs.record({
-        userId,
-        action: 'admin.cleanup_started',
-        subjectType: 'workflow',
-        subjectId: started.workflowId,
-        properties: { dryRun },
+    /** A dry run only counts, so it may run beside anything; a run that deletes never starts beside another run. */
+    runNow(userId: number, dryRun: boolean) {
+      return oneAtATime(async () => {
+        if (!dryRun) {
+          const running = await runningCleanup();
+          if (running) throw conflict(`Cleanup run ${running} is in progress; start another once it has finished`);
+        }
+        const started = await jobs.startCleanup({ dryRun, requestedBy: userId });
+        if (!dryRun) startedHere.add(started.workflowId);
+        await recordAdminAction(repos, {
+          userId,
+          verb: 'cleanup_started',
+          subjectType: 'workflow',
+          subjectId: started.workflowId,
+          properties: { dryRun },
+        });
+        return started;
       });
-      return started;
     },
 
     async run(workflowId: string) {
-      if (!/^cleanup-[\w-]+$/.test(workflowId)) throw notFound('Cleanup run');
+      if (!CLEANUP_RUN_ID.test(workflowId)) throw notFound('Cleanup run');
       const description = await jobs.describe(workflowId);
-      if (!description) throw notFound('Cleanup run');
+      if (!description || description.type !== WORKFLOW_TYPES.cleanupOldData) throw notFound('Cleanup run');
       const result = description.status.name === 'COMPLETED' ? await jobs.result<CleanupResult>(workflowId) : null;
       return {
         workflowId,
@@ -66,9 +104,26 @@ export function createCleanupService(jobs: JobsGateway, repos: Repositories) {
       };
     },
 
-    async controlSchedule(userId: number, action: ScheduleAction) {
-      await jobs.controlCleanupSchedule(action, `${action} by user ${userId}`);
-      await repos.activityLogs.record({ userId, action: `admin.schedule_${action}`, subjectType: 'schedule', subjectId: 'cleanup-old-data' });
+    /** A trigger while any cleanup is in progress starts nothing and names the run going on. */
+    async controlSchedule(userId: number, action: ScheduleAction): Promise<{ alreadyRunning: boolean; runningWorkflowId: string | null }> {
+      const note = `${action} by user ${userId}`;
+      const runningWorkflowId =
+        action === 'trigger'
+          ? await oneAtATime(async () => {
+              const running = await runningCleanup();
+              if (!running) await jobs.controlCleanupSchedule(action, note);
+              return running ?? null;
+            })
+          : await jobs.controlCleanupSchedule(action, note).then(() => null);
+      const outcome = { alreadyRunning: runningWorkflowId !== null, runningWorkflowId };
+      await recordAdminAction(repos, {
+        userId,
+        verb: `schedule_${action}`,
+        subjectType: 'schedule',
+        subjectId: CLEANUP_SCHEDULE_ID,
+        properties: action === 'trigger' ? outcome : undefined,
+      });
+      return outcome;
     },
   };
 }

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { CLEANUP_SCHEDULE_ID, TASK_QUEUES, type CleanupResult } from '../../src/jobs/contract';
+import { insertVerdict } from '../../bench/cleanup-activity-logs';
+import { CLEANUP_SCHEDULE_ID, TASK_QUEUES, WORKFLOW_TYPES, type CleanupResult } from '../../src/jobs/contract';
 import { createLogger } from '../../src/logger';
 import { loadConfig } from '../../src/config';
 import { ensureCleanupScheduleOnStart } from '../../workers/cleanup-schedule';
@@ -9,6 +10,7 @@ import { createWorld, type World } from '../support/fixtures';
 import { httpClient } from '../support/http';
 import { spawnWorkerProcess, startTestSystem, type TestSystem } from '../support/system';
 import { waitFor } from '../support/wait';
+import { expectForbiddenForNonAdmins, roleTokens, statusMatrix } from './admin-helpers';
 
 const DAY = 86_400_000;
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY);
@@ -28,6 +30,22 @@ async function insertActivityLogs(system: TestSystem, ages: number[], action = '
   await system.db.batchInsert('activity_logs', rows, 400);
 }
 
+/**
+ * Other files share this namespace and may leave cleanup runs nobody works on, and a real run never starts
+ * beside one: end them, plus the given runs that visibility may not list yet.
+ */
+async function endRunningCleanups(system: TestSystem, alsoIds: string[] = []): Promise<void> {
+  const ids = new Set(alsoIds);
+  const query = `WorkflowType = '${WORKFLOW_TYPES.cleanupOldData}' AND ExecutionStatus = 'Running'`;
+  for await (const execution of system.jobs.client.workflow.list({ query })) ids.add(execution.workflowId);
+  const schedule = await system.jobs.describeCleanupSchedule();
+  for (const action of schedule?.info.runningActions ?? []) ids.add(action.workflow.workflowId);
+  for (const id of ids) {
+    const handle = system.jobs.client.workflow.getHandle(id);
+    if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test over');
+  }
+}
+
 async function runCleanup(system: TestSystem, token: string, dryRun: boolean): Promise<CleanupResult> {
   const api = httpClient(system.baseUrl, token);
   const started = await api.post('/api/admin/cleanup/runs', { dryRun });
@@ -45,6 +63,7 @@ describe('nightly cleanup', () => {
     world = await createWorld(system.repos, system.auth);
     reportsDir = system.config.reports.dir;
     fs.mkdirSync(reportsDir, { recursive: true });
+    await endRunningCleanups(system);
   });
   afterAll(async () => {
     await system?.stop();
@@ -64,7 +83,7 @@ describe('nightly cleanup', () => {
     return Number(id);
   }
 
-  it('deletes exactly the rows and files past each cutoff, keeps the rest, and a dry run first reports the same counts without changing anything', async () => {
+  it('deletes exactly the rows and files past each cutoff, keeps the rest, reports what it removed, and a dry run first reports what it would delete without changing anything', async () => {
     await insertActivityLogs(system, [400, 200, 91, 91, 89, 30, 1]);
     for (const age of [45, 31, 29, 2]) {
       await system.repos.failedJobs.record(
@@ -75,6 +94,9 @@ describe('nightly cleanup', () => {
     const oldReport = await insertReport(8, 'ready', 'report-old.csv');
     const freshReport = await insertReport(6, 'ready', 'report-fresh.csv');
     const oldRunning = await insertReport(8, 'running', null);
+    // its file is already gone: the row goes, but no file is removed for it
+    const oldMissingFile = await insertReport(9, 'ready', 'report-missing.csv');
+    fs.rmSync(path.join(reportsDir, 'report-missing.csv'));
     fs.writeFileSync(path.join(reportsDir, 'orphan-stale.csv'), 'x');
     fs.utimesSync(path.join(reportsDir, 'orphan-stale.csv'), daysAgo(1), daysAgo(1));
     fs.writeFileSync(path.join(reportsDir, 'orphan-being-written.tmp'), 'x');
@@ -90,7 +112,8 @@ describe('nightly cleanup', () => {
 
     const dry = await runCleanup(system, world.tokens.admin, true);
     expect(dry.dryRun).toBe(true);
-    expect(dry.counts).toEqual({ ...expected, reports: 1, reportFiles: 1, orphanFiles: 1 });
+    // a dry run counts rows naming a file; it does not look at the disk
+    expect(dry.counts).toEqual({ ...expected, reports: 2, reportFiles: 2, orphanFiles: 1 });
     expect(await count(system, 'activity_logs', 'created_at', 90)).toBe(expected.activityLogs);
     expect(await count(system, 'failed_jobs', 'failed_at', 30)).toBe(expected.failedJobs);
     expect(fs.existsSync(path.join(reportsDir, 'report-old.csv'))).toBe(true);
@@ -98,14 +121,14 @@ describe('nightly cleanup', () => {
 
     const real = await runCleanup(system, world.tokens.admin, false);
     expect(real.dryRun).toBe(false);
-    expect(real.counts).toEqual(dry.counts);
+    expect(real.counts).toEqual({ ...expected, reports: 2, reportFiles: 1, orphanFiles: 1 });
     expect(await count(system, 'activity_logs', 'created_at', 90)).toBe(0);
     expect(await count(system, 'failed_jobs', 'failed_at', 30)).toBe(0);
-    // the run adds its own activity-log entry, and the API call its audit entry
-    expect(await total(system, 'activity_logs')).toBe(keptLogs + 2 + 2);
+    // each run adds its own activity-log entry and each API call its audit entry; the real run also its tally
+    expect(await total(system, 'activity_logs')).toBe(keptLogs + 2 + 2 + 1);
     expect(await total(system, 'failed_jobs')).toBe(keptFailedJobs);
 
-    const remainingReports = (await system.db('reports').whereIn('id', [oldReport, freshReport, oldRunning]).pluck('id')).map(Number);
+    const remainingReports = (await system.db('reports').whereIn('id', [oldReport, freshReport, oldRunning, oldMissingFile]).pluck('id')).map(Number);
     expect(remainingReports.sort()).toEqual([freshReport, oldRunning].sort());
     expect(fs.readdirSync(reportsDir).sort()).toEqual(['orphan-being-written.tmp', 'report-fresh.csv']);
 
@@ -133,25 +156,38 @@ describe('nightly cleanup', () => {
     expect(Number(row.n)).toBe(inserted);
   });
 
-  describe('permissions and settings', () => {
-    it.each(['agent', 'clientA'] as const)('a %s gets 403 on every cleanup and schedule endpoint', async (who) => {
-      const api = httpClient(system.baseUrl, world.tokens[who]);
-      const responses = await Promise.all([
-        api.post('/api/admin/cleanup/runs', { dryRun: true }),
-        api.get('/api/admin/cleanup/runs'),
-        api.get('/api/admin/cleanup/runs/cleanup-manual-1'),
-        api.get('/api/admin/cleanup/schedule'),
-        api.post('/api/admin/cleanup/schedule/pause'),
-        api.post('/api/admin/cleanup/schedule/resume'),
-        api.post('/api/admin/cleanup/schedule/trigger'),
-        // switched methods are refused the same way, before any route matching
-        api.delete('/api/admin/cleanup/runs'),
-        api.put('/api/admin/cleanup/schedule'),
-        api.get('/api/admin/cleanup/schedule/pause'),
-      ]);
-      expect(responses.map((r) => r.status)).toEqual(Array(10).fill(403));
-    });
+  it('a run started by the schedule can be looked up by the id the run list hands out', async () => {
+    const api = httpClient(system.baseUrl, world.tokens.admin);
+    await ensureCleanupScheduleOnStart(system.config, createLogger('silent'));
+    try {
+      const triggered = await api.post('/api/admin/cleanup/schedule/trigger');
+      expect(triggered.status).toBe(202);
+      expect(triggered.body).toMatchObject({ scheduleId: CLEANUP_SCHEDULE_ID, alreadyRunning: false });
+      const listed = await waitFor(
+        async () => {
+          const runs = (await api.get('/api/admin/cleanup/runs')).body.runs as Array<{ workflowId: string; counts: unknown }>;
+          return runs.find((run) => run.workflowId.startsWith(`${CLEANUP_SCHEDULE_ID}-`));
+        },
+        { what: 'the scheduled run to finish' },
+      );
+      // the schedule names its runs `<schedule id>-<RFC 3339 time>`, colons included
+      expect(listed.workflowId).toMatch(/^cleanup-old-data-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      const detail = await api.get(`/api/admin/cleanup/runs/${encodeURIComponent(listed.workflowId)}`);
+      expect(detail.status).toBe(200);
+      expect(detail.body).toMatchObject({ workflowId: listed.workflowId, status: 'COMPLETED', result: { dryRun: false, counts: listed.counts } });
+      expect((await api.get(`/api/admin/cleanup/runs/${CLEANUP_SCHEDULE_ID}-2000-01-01T03:00:00Z`)).status).toBe(404);
+    } finally {
+      await system.jobs.client.schedule.getHandle(CLEANUP_SCHEDULE_ID).delete();
+    }
+  });
 
+  it('the cleanup benchmark fails when an insert beside the cleanup waited over 1 s or failed', () => {
+    expect(insertVerdict({ latenciesMs: [4, 900, 12], failures: 0 })).toMatchObject({ ok: true, line: expect.stringMatching(/^PASS/) });
+    expect(insertVerdict({ latenciesMs: [4, 1200, 12], failures: 0 })).toMatchObject({ ok: false, line: expect.stringMatching(/EXCEEDED/) });
+    expect(insertVerdict({ latenciesMs: [4, 12], failures: 1 })).toMatchObject({ ok: false, line: expect.stringMatching(/1 insert\(s\) failed/) });
+  });
+
+  describe('settings', () => {
     it.each(['0', '-5', 'ninety'])('a retention of %s days stops the start with a message naming the setting', (value) => {
       expect(() => loadConfig({ ...system.env, RETENTION_ACTIVITY_LOG_DAYS: value })).toThrow(/^Invalid configuration: RETENTION_ACTIVITY_LOG_DAYS /);
     });
@@ -166,15 +202,26 @@ describe('the cleanup-old-data schedule', () => {
     // no worker polls the default queue here, so a triggered run stays in progress
     system = await startTestSystem();
     world = await createWorld(system.repos, system.auth);
+    await endRunningCleanups(system);
   });
   afterAll(async () => {
-    const description = await system.jobs.describeCleanupSchedule();
-    for (const action of description?.info.runningActions ?? []) {
-      await system.jobs.client.workflow.getHandle(action.workflow.workflowId).terminate('test over');
-    }
+    await endRunningCleanups(system, startedHere);
     await system.jobs.client.schedule.getHandle(CLEANUP_SCHEDULE_ID).delete().catch(() => undefined);
     await system?.stop();
   });
+
+  // runs started below stay in progress; remembered so they end even before visibility lists them
+  const startedHere: string[] = [];
+  async function post(path: string, body?: unknown) {
+    const response = await httpClient(system.baseUrl, world.tokens.admin).post(path, body);
+    if (response.body?.workflowId) startedHere.push(response.body.workflowId);
+    return response;
+  }
+  async function runningScheduled(): Promise<string> {
+    return waitFor(async () => (await system.jobs.describeCleanupSchedule())?.info.runningActions[0]?.workflow.workflowId, {
+      what: 'the scheduled run to start',
+    });
+  }
 
   it('starting the worker twice leaves exactly one schedule, and a changed CLEANUP_CRON updates it', async () => {
     const logger = createLogger('silent');
@@ -193,30 +240,111 @@ describe('the cleanup-old-data schedule', () => {
     expect(changed!.info.nextActionTimes.every((time) => time.getUTCHours() === 5 && time.getUTCMinutes() === 30)).toBe(true);
   });
 
-  it('an admin can pause, resume and trigger it; a trigger while a run is in progress is skipped', async () => {
+  it('an admin can pause, resume and trigger it; a trigger while a run is in progress starts nothing and says so', async () => {
     const api = httpClient(system.baseUrl, world.tokens.admin);
     expect((await api.post('/api/admin/cleanup/schedule/pause')).status).toBe(200);
     expect((await api.get('/api/admin/cleanup/schedule')).body.paused).toBe(true);
     expect((await api.post('/api/admin/cleanup/schedule/resume')).status).toBe(200);
     expect((await api.get('/api/admin/cleanup/schedule')).body.paused).toBe(false);
 
-    expect((await api.post('/api/admin/cleanup/schedule/trigger')).status).toBe(202);
-    const running = await waitFor(async () => {
-      const schedule = (await api.get('/api/admin/cleanup/schedule')).body;
-      return schedule.runningWorkflowIds.length === 1 ? schedule : undefined;
-    });
-    expect((await api.post('/api/admin/cleanup/schedule/trigger')).status).toBe(202);
-    const after = await waitFor(async () => {
-      const description = await system.jobs.describeCleanupSchedule();
-      return description!.info.numActionsSkippedOverlap >= 1 ? description : undefined;
-    });
-    expect(after.info.runningActions.map((a) => a.workflow.workflowId)).toEqual(running.runningWorkflowIds);
-    expect(after.info.recentActions).toHaveLength(1);
+    const first = await api.post('/api/admin/cleanup/schedule/trigger');
+    expect(first.status).toBe(202);
+    expect(first.body).toEqual({ scheduleId: CLEANUP_SCHEDULE_ID, action: 'trigger', alreadyRunning: false, runningWorkflowId: null });
+    const running = await runningScheduled();
 
-    const audit = await system.repos.activityLogs.list({ userId: world.admin.id, limit: 10 });
-    expect(audit.map((entry) => entry.action)).toEqual(
-      expect.arrayContaining(['admin.schedule_pause', 'admin.schedule_resume', 'admin.schedule_trigger']),
+    const second = await api.post('/api/admin/cleanup/schedule/trigger');
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual({ scheduleId: CLEANUP_SCHEDULE_ID, action: 'trigger', alreadyRunning: true, runningWorkflowId: running });
+    const after = await system.jobs.describeCleanupSchedule();
+    expect(after!.info.runningActions.map((a) => a.workflow.workflowId)).toEqual([running]);
+    expect(after!.info.recentActions).toHaveLength(1);
+  });
+
+  it('"run now" while a scheduled or a manual run is in progress answers 409 naming it; a dry run, which only counts, may still start', async () => {
+    await endRunningCleanups(system, startedHere);
+    expect((await post('/api/admin/cleanup/schedule/trigger')).status).toBe(202);
+    const scheduled = await runningScheduled();
+    const refused = await post('/api/admin/cleanup/runs', { dryRun: false });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'conflict', message: expect.stringContaining(scheduled) });
+
+    await endRunningCleanups(system, startedHere);
+    const manual = await post('/api/admin/cleanup/runs', { dryRun: false });
+    expect(manual.status).toBe(202);
+    const again = await post('/api/admin/cleanup/runs', { dryRun: false });
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toContain(manual.body.workflowId);
+    // nor does the schedule start a second run beside a manual one
+    expect((await post('/api/admin/cleanup/schedule/trigger')).body).toMatchObject({ alreadyRunning: true, runningWorkflowId: manual.body.workflowId });
+    expect((await system.jobs.describeCleanupSchedule())!.info.runningActions).toEqual([]);
+
+    const dry = await post('/api/admin/cleanup/runs', { dryRun: true });
+    expect(dry.status).toBe(202);
+    expect(dry.body.workflowId).not.toBe(manual.body.workflowId);
+  });
+
+  it('every cleanup and schedule endpoint answers an admin; agents and clients get 403 on every method', async () => {
+    await endRunningCleanups(system, startedHere);
+    expect((await post('/api/admin/cleanup/schedule/trigger')).status).toBe(202);
+    const scheduled = await runningScheduled();
+    const run = `/api/admin/cleanup/runs/${scheduled}`;
+    const matrix = await statusMatrix(system.baseUrl, roleTokens(world), [
+      { method: 'GET', path: '/api/admin/cleanup/schedule' },
+      { method: 'POST', path: '/api/admin/cleanup/schedule/pause' },
+      { method: 'POST', path: '/api/admin/cleanup/schedule/resume' },
+      { method: 'POST', path: '/api/admin/cleanup/schedule/trigger' },
+      { method: 'GET', path: '/api/admin/cleanup/runs' },
+      { method: 'GET', path: run },
+      { method: 'POST', path: '/api/admin/cleanup/runs', body: { dryRun: true } },
+    ]);
+    expectForbiddenForNonAdmins(matrix);
+    expect(matrix.admin).toMatchObject({
+      'GET /api/admin/cleanup/schedule': 200,
+      'POST /api/admin/cleanup/schedule/pause': 200,
+      'POST /api/admin/cleanup/schedule/resume': 200,
+      // the scheduled run above is still in progress
+      'POST /api/admin/cleanup/schedule/trigger': 200,
+      'GET /api/admin/cleanup/runs': 200,
+      [`GET ${run}`]: 200,
+      'POST /api/admin/cleanup/runs': 202,
+      'PUT /api/admin/cleanup/schedule (switched)': 404,
+      'GET /api/admin/cleanup/schedule/trigger (switched)': 404,
+      'DELETE /api/admin/cleanup/schedule/pause (switched)': 404,
+      [`DELETE ${run} (switched)`]: 404,
+      'PUT /api/admin/cleanup/runs (switched)': 404,
+    });
+    expect((await system.jobs.describeCleanupSchedule())!.state.paused).toBe(false);
+  });
+
+  it('the audit trail lists each cleanup action by verb, with who did it and to what', async () => {
+    const api = httpClient(system.baseUrl, world.tokens.admin);
+    const newestBefore = (await api.get('/api/admin/audit?limit=1')).body.entries[0]?.id ?? 0;
+    await endRunningCleanups(system, startedHere);
+    const real = await post('/api/admin/cleanup/runs', { dryRun: false });
+    const dry = await post('/api/admin/cleanup/runs', { dryRun: true });
+    expect([real.status, dry.status]).toEqual([202, 202]);
+    for (const action of ['pause', 'resume', 'trigger']) expect((await post(`/api/admin/cleanup/schedule/${action}`)).status).toBeLessThan(300);
+
+    const audit = await api.get(`/api/admin/audit?userId=${world.admin.id}&limit=50`);
+    expect(audit.status).toBe(200);
+    const entries = (audit.body.entries as Array<{ id: number }>).filter((entry) => entry.id > newestBefore);
+    const by = { userId: world.admin.id };
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ ...by, action: 'admin.cleanup_started', subjectType: 'workflow', subjectId: real.body.workflowId, properties: { dryRun: false } }),
+        expect.objectContaining({ ...by, action: 'admin.cleanup_started', subjectType: 'workflow', subjectId: dry.body.workflowId, properties: { dryRun: true } }),
+        expect.objectContaining({ ...by, action: 'admin.schedule_pause', subjectType: 'schedule', subjectId: CLEANUP_SCHEDULE_ID }),
+        expect.objectContaining({ ...by, action: 'admin.schedule_resume', subjectType: 'schedule', subjectId: CLEANUP_SCHEDULE_ID }),
+        expect.objectContaining({
+          ...by,
+          action: 'admin.schedule_trigger',
+          subjectType: 'schedule',
+          subjectId: CLEANUP_SCHEDULE_ID,
+          properties: { alreadyRunning: true, runningWorkflowId: real.body.workflowId },
+        }),
+      ]),
     );
+    expect(entries).toHaveLength(5);
   });
 });
 
@@ -228,13 +356,14 @@ describe('a cleanup run whose worker is killed', () => {
   beforeAll(async () => {
     system = await startTestSystem();
     world = await createWorld(system.repos, system.auth);
+    await endRunningCleanups(system);
   });
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
     await system?.stop();
   });
 
-  it('completes after a restart, its counts add up, and nothing inside the retention window is deleted', async () => {
+  it('completes after a restart, reports what both attempts deleted together, and nothing inside the retention window is deleted', async () => {
     await insertActivityLogs(system, Array.from({ length: 20_000 }, (_, i) => 91 + (i % 300)), 'test.kill.old');
     await insertActivityLogs(system, Array.from({ length: 500 }, (_, i) => 89 - (i % 80)), 'test.kill.fresh');
     const expectedOld = await count(system, 'activity_logs', 'created_at', 90);
@@ -254,10 +383,19 @@ describe('a cleanup run whose worker is killed', () => {
     await new Promise((resolve) => first.once('exit', resolve));
     const leftAfterKill = await count(system, 'activity_logs', 'created_at', 90);
     expect(leftAfterKill).toBeGreaterThan(0);
+    expect(leftAfterKill).toBeLessThan(expectedOld);
+    // old rows that appear after the run has counted: only a count of what was deleted includes them
+    await insertActivityLogs(system, Array.from({ length: 250 }, () => 95), 'test.kill.late');
+    const addedWhileDown = (await count(system, 'activity_logs', 'created_at', 90)) - leftAfterKill;
+    expect(addedWhileDown).toBe(250);
 
     children.push(spawnWorkerProcess(TASK_QUEUES.default, workerEnv));
     const result = await system.jobs.result<CleanupResult>(started.body.workflowId);
-    expect(result.counts.activityLogs).toBe(expectedOld);
+    // the killed attempt deleted expectedOld - leftAfterKill rows, the retry the rest: the result holds both
+    expect(result.counts.activityLogs).toBe(expectedOld + addedWhileDown);
+    const history = (await system.jobs.history(started.body.workflowId))!;
+    const retried = history.filter((event) => (event.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
+    expect(retried.length).toBeGreaterThanOrEqual(1);
     expect(await count(system, 'activity_logs', 'created_at', 90)).toBe(0);
     // everything inside the window survived (plus entries written meanwhile)
     const [fresh] = await system.db('activity_logs').where('created_at', '>=', daysAgo(90)).count<{ n: number }[]>({ n: '*' });

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { createCleanupService } from '../../cleanup/cleanup-service';
+import { CLEANUP_SCHEDULE_ID } from '../../jobs/contract';
 import type { AppDeps } from '../deps';
 import { asyncHandler } from '../middleware/async-handler';
 import { requireAuth, requirePermission } from '../middleware/auth';
@@ -55,8 +56,10 @@ export function createAdminCleanupRouter(deps: AppDeps): Router {
     validate({ params: scheduleAction }),
     asyncHandler(async (req, res) => {
       const { action } = req.params as z.infer<typeof scheduleAction>;
-      await cleanup.controlSchedule(authOf(req).user.id, action);
-      res.status(action === 'trigger' ? 202 : 200).json({ scheduleId: 'cleanup-old-data', action });
+      const outcome = await cleanup.controlSchedule(authOf(req).user.id, action);
+      // 202 only when a run was actually requested; a trigger beside a run in progress starts nothing
+      const accepted = action === 'trigger' && !outcome.alreadyRunning;
+      res.status(accepted ? 202 : 200).json({ scheduleId: CLEANUP_SCHEDULE_ID, action, ...outcome });
     }),
   );
 

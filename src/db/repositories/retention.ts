@@ -1,27 +1,65 @@
-import type { Db } from '../knex';
+import type { Knex } from 'knex';
+import { isSqlite, type Db } from '../knex';
+import { parseJson } from '../normalize';
 
 export type RetainedTable = 'activity_logs' | 'failed_jobs';
 
+/** What one cleanup run has deleted so far, summed over all its attempts. */
+export interface CleanupTally {
+  activityLogs: number;
+  failedJobs: number;
+  reports: number;
+  reportFiles: number;
+}
+
 const AGE_COLUMN: Record<RetainedTable, string> = { activity_logs: 'created_at', failed_jobs: 'failed_at' };
+const TALLY_FIELD: Record<RetainedTable, keyof CleanupTally> = { activity_logs: 'activityLogs', failed_jobs: 'failedJobs' };
 const FINISHED_REPORT_STATUSES = ['ready', 'failed', 'cancelled', 'expired'];
+/** The run's tally is an activity-log entry, written in the same transaction as each batch. */
+const TALLY_ACTION = 'cleanup.progress';
+const EMPTY_TALLY: CleanupTally = { activityLogs: 0, failedJobs: 0, reports: 0, reportFiles: 0 };
 
 /** Age-based deletes for the nightly cleanup, in id-ordered batches so the tables stay usable. */
 export function createRetentionRepository(db: Db) {
+  // a crash after a batch commits cannot lose its count: the count commits with it
+  async function addToTally(trx: Knex.Transaction, workflowId: string, added: Partial<CleanupTally>): Promise<CleanupTally> {
+    const key = { action: TALLY_ACTION, subject_type: 'workflow', subject_id: workflowId };
+    let id = (await trx('activity_logs').where(key).first('id'))?.id as number | undefined;
+    if (id === undefined) {
+      [id] = await trx('activity_logs').insert({ ...key, user_id: null, properties: JSON.stringify(EMPTY_TALLY), created_at: new Date() });
+    }
+    // lock by primary key only: a locking read on a secondary index would also lock gaps that concurrent inserts need
+    const locked = trx('activity_logs').where('id', id).first('properties');
+    const row = await (isSqlite(db) ? locked : locked.forUpdate());
+    const before = { ...EMPTY_TALLY, ...parseJson<Partial<CleanupTally>>(row?.properties, {}) };
+    const after = { ...before };
+    for (const field of Object.keys(added) as Array<keyof CleanupTally>) after[field] += added[field] ?? 0;
+    if (Object.values(added).some((n) => n)) await trx('activity_logs').where('id', id).update({ properties: JSON.stringify(after) });
+    return after;
+  }
+
   return {
     async countOlderThan(table: RetainedTable, cutoff: Date): Promise<number> {
       const row = await db(table).where(AGE_COLUMN[table], '<', cutoff).count<{ n: number }[]>({ n: '*' });
       return Number(row[0].n);
     },
-    /** Deletes up to batchSize of the oldest rows; returns how many went. */
-    async deleteBatchOlderThan(table: RetainedTable, cutoff: Date, batchSize: number): Promise<number> {
+    /** Deletes up to batchSize of the oldest rows; returns how many went and the run's tally including them. */
+    async deleteBatchOlderThan(
+      workflowId: string,
+      table: RetainedTable,
+      cutoff: Date,
+      batchSize: number,
+    ): Promise<{ deleted: number; tally: CleanupTally }> {
       const ids = await db(table)
         .where(AGE_COLUMN[table], '<', cutoff)
         .orderBy(AGE_COLUMN[table])
         .orderBy('id')
         .limit(batchSize)
         .pluck('id');
-      if (ids.length === 0) return 0;
-      return db(table).whereIn('id', ids).where(AGE_COLUMN[table], '<', cutoff).del();
+      return db.transaction(async (trx) => {
+        const deleted = ids.length === 0 ? 0 : await trx(table).whereIn('id', ids).where(AGE_COLUMN[table], '<', cutoff).del();
+        return { deleted, tally: await addToTally(trx, workflowId, { [TALLY_FIELD[table]]: deleted }) };
+      });
     },
     async expiredReports(cutoff: Date, limit: number): Promise<Array<{ id: number; fileName: string | null }>> {
       const rows = await db('reports')
@@ -39,9 +77,12 @@ export function createRetentionRepository(db: Db) {
         .select(db.raw('count(*) as n'), db.raw('count(file_name) as files'));
       return { rows: Number(row.n), files: Number(row.files) };
     },
-    async deleteReports(ids: number[]): Promise<number> {
-      if (ids.length === 0) return 0;
-      return db('reports').whereIn('id', ids).del();
+    /** Deletes report rows whose files are already gone; returns how many rows went and the run's tally including them. */
+    async deleteReports(workflowId: string, ids: number[], filesRemoved: number): Promise<{ deleted: number; tally: CleanupTally }> {
+      return db.transaction(async (trx) => {
+        const deleted = ids.length === 0 ? 0 : await trx('reports').whereIn('id', ids).del();
+        return { deleted, tally: await addToTally(trx, workflowId, { reports: deleted, reportFiles: filesRemoved }) };
+      });
     },
     async referencedReportFiles(): Promise<Set<string>> {
       const names = await db('reports').whereNotNull('file_name').pluck('file_name');
