@@ -223,7 +223,7 @@ describe('the cleanup-old-data schedule', () => {
     });
   }
 
-  it('starting the worker twice leaves exactly one schedule, and a changed CLEANUP_CRON updates it', async () => {
+  it('starting the worker twice leaves exactly one schedule, and a changed CLEANUP_CRON or CLEANUP_CATCHUP_MINUTES updates it', async () => {
     const logger = createLogger('silent');
     await ensureCleanupScheduleOnStart(system.config, logger);
     await ensureCleanupScheduleOnStart(system.config, logger);
@@ -233,10 +233,12 @@ describe('the cleanup-old-data schedule', () => {
 
     const nightly = await system.jobs.describeCleanupSchedule();
     expect(nightly!.policies.overlap).toBe('SKIP');
+    expect(nightly!.policies.catchupWindow).toBe(60 * 60_000);
     expect(nightly!.info.nextActionTimes.every((time) => time.getUTCHours() === 3 && time.getUTCMinutes() === 0)).toBe(true);
 
-    expect(await ensureCleanupScheduleOnStart(loadConfig({ ...system.env, CLEANUP_CRON: '30 5 * * *' }), logger)).toBe('updated');
+    expect(await ensureCleanupScheduleOnStart(loadConfig({ ...system.env, CLEANUP_CRON: '30 5 * * *', CLEANUP_CATCHUP_MINUTES: '15' }), logger)).toBe('updated');
     const changed = await system.jobs.describeCleanupSchedule();
+    expect(changed!.policies.catchupWindow).toBe(15 * 60_000);
     expect(changed!.info.nextActionTimes.every((time) => time.getUTCHours() === 5 && time.getUTCMinutes() === 30)).toBe(true);
   });
 
