@@ -10,6 +10,7 @@ import * as m008 from './008_queue_controls';
 import * as m009 from './009_delivery_in_flight';
 import * as m010 from './010_failed_jobs_ticket_index';
 import * as m011 from './011_users_email_lowercase';
+import * as m012 from './012_cleanup_tallies';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -32,6 +33,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['009_delivery_in_flight', m009],
   ['010_failed_jobs_ticket_index', m010],
   ['011_users_email_lowercase', m011],
+  ['012_cleanup_tallies', m012],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -119,13 +119,23 @@ describe('nightly cleanup', () => {
     expect(fs.existsSync(path.join(reportsDir, 'report-old.csv'))).toBe(true);
     expect(fs.existsSync(path.join(reportsDir, 'orphan-stale.csv'))).toBe(true);
 
-    const real = await runCleanup(system, world.tokens.admin, false);
+    const started = await httpClient(system.baseUrl, world.tokens.admin).post('/api/admin/cleanup/runs', { dryRun: false });
+    expect(started.status).toBe(202);
+    const real = await system.jobs.result<CleanupResult>(started.body.workflowId);
     expect(real.dryRun).toBe(false);
     expect(real.counts).toEqual({ ...expected, reports: 2, reportFiles: 1, orphanFiles: 1 });
     expect(await count(system, 'activity_logs', 'created_at', 90)).toBe(0);
     expect(await count(system, 'failed_jobs', 'failed_at', 30)).toBe(0);
-    // each run adds its own activity-log entry and each API call its audit entry; the real run also its tally
-    expect(await total(system, 'activity_logs')).toBe(keptLogs + 2 + 2 + 1);
+    // each run adds exactly one activity-log entry and each API call its audit entry
+    expect(await total(system, 'activity_logs')).toBe(keptLogs + 2 + 2);
+    // what the run reports is the tally its delete batches committed
+    const tally = await system.db('cleanup_tallies').where({ workflow_id: started.body.workflowId }).first();
+    expect({ logs: Number(tally.activity_logs), failed: Number(tally.failed_jobs), reports: Number(tally.reports), files: Number(tally.report_files) }).toEqual({
+      logs: expected.activityLogs,
+      failed: expected.failedJobs,
+      reports: 2,
+      files: 1,
+    });
     expect(await total(system, 'failed_jobs')).toBe(keptFailedJobs);
 
     const remainingReports = (await system.db('reports').whereIn('id', [oldReport, freshReport, oldRunning, oldMissingFile]).pluck('id')).map(Number);

@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
-import { isSqlite, type Db } from '../knex';
-import { parseJson } from '../normalize';
+import type { Db } from '../knex';
 
 export type RetainedTable = 'activity_logs' | 'failed_jobs';
 
@@ -15,27 +14,27 @@ export interface CleanupTally {
 const AGE_COLUMN: Record<RetainedTable, string> = { activity_logs: 'created_at', failed_jobs: 'failed_at' };
 const TALLY_FIELD: Record<RetainedTable, keyof CleanupTally> = { activity_logs: 'activityLogs', failed_jobs: 'failedJobs' };
 const FINISHED_REPORT_STATUSES = ['ready', 'failed', 'cancelled', 'expired'];
-/** The run's tally is an activity-log entry, written in the same transaction as each batch. */
-const TALLY_ACTION = 'cleanup.progress';
-const EMPTY_TALLY: CleanupTally = { activityLogs: 0, failedJobs: 0, reports: 0, reportFiles: 0 };
+/** The run's tally is a cleanup_tallies row, written in the same transaction as each batch. */
+const TALLY_COLUMN: Record<keyof CleanupTally, string> = {
+  activityLogs: 'activity_logs',
+  failedJobs: 'failed_jobs',
+  reports: 'reports',
+  reportFiles: 'report_files',
+};
 
 /** Age-based deletes for the nightly cleanup, in id-ordered batches so the tables stay usable. */
 export function createRetentionRepository(db: Db) {
   // a crash after a batch commits cannot lose its count: the count commits with it
   async function addToTally(trx: Knex.Transaction, workflowId: string, added: Partial<CleanupTally>): Promise<CleanupTally> {
-    const key = { action: TALLY_ACTION, subject_type: 'workflow', subject_id: workflowId };
-    let id = (await trx('activity_logs').where(key).first('id'))?.id as number | undefined;
-    if (id === undefined) {
-      [id] = await trx('activity_logs').insert({ ...key, user_id: null, properties: JSON.stringify(EMPTY_TALLY), created_at: new Date() });
+    const now = new Date();
+    await trx('cleanup_tallies').insert({ workflow_id: workflowId, updated_at: now }).onConflict('workflow_id').ignore();
+    const increments: Record<string, Knex.Raw> = {};
+    for (const [field, n] of Object.entries(added) as Array<[keyof CleanupTally, number | undefined]>) {
+      if (n) increments[TALLY_COLUMN[field]] = trx.raw('?? + ?', [TALLY_COLUMN[field], n]);
     }
-    // lock by primary key only: a locking read on a secondary index would also lock gaps that concurrent inserts need
-    const locked = trx('activity_logs').where('id', id).first('properties');
-    const row = await (isSqlite(db) ? locked : locked.forUpdate());
-    const before = { ...EMPTY_TALLY, ...parseJson<Partial<CleanupTally>>(row?.properties, {}) };
-    const after = { ...before };
-    for (const field of Object.keys(added) as Array<keyof CleanupTally>) after[field] += added[field] ?? 0;
-    if (Object.values(added).some((n) => n)) await trx('activity_logs').where('id', id).update({ properties: JSON.stringify(after) });
-    return after;
+    if (Object.keys(increments).length > 0) await trx('cleanup_tallies').where('workflow_id', workflowId).update({ ...increments, updated_at: now });
+    const row = await trx('cleanup_tallies').where('workflow_id', workflowId).first<Record<string, number | string>>(Object.values(TALLY_COLUMN));
+    return Object.fromEntries((Object.keys(TALLY_COLUMN) as Array<keyof CleanupTally>).map((field) => [field, Number(row[TALLY_COLUMN[field]])])) as unknown as CleanupTally;
   }
 
   return {
