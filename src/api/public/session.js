@@ -121,7 +121,8 @@ export function startSession({ onReady, onSignOut }) {
   }
   onSignedOut = (message) => showLogin(`${message}. Please sign in again.`);
 
-  async function enter() {
+  /** Shows the signed-in page; after a sign-in the keyboard starts at the top of the content (the form is gone). */
+  async function enter({ afterSignIn = false } = {}) {
     let me;
     try {
       me = await api('GET', '/api/me');
@@ -135,6 +136,8 @@ export function startSession({ onReady, onSignOut }) {
     userBox.hidden = false;
     document.getElementById('user-name').textContent = `${me.user.name} (${me.role}${me.company ? `, ${me.company.name}` : ''})`;
     for (const link of document.querySelectorAll('[data-requires]')) link.hidden = !me.permissions.includes(link.dataset.requires);
+    // before the page loads its data, so focus never jumps away from a control the user already reached
+    if (afterSignIn) document.getElementById('main').focus();
     await onReady(me);
   }
 
@@ -150,9 +153,7 @@ export function startSession({ onReady, onSignOut }) {
         token.set(session.token);
         form.reset();
         announce(`Signed in as ${session.user.name}.`);
-        await enter();
-        // the form is gone: start the keyboard at the top of the content, not on a hidden field
-        document.getElementById('main').focus();
+        await enter({ afterSignIn: true });
       } catch (err) {
         const unmatched = showFieldErrors(form, err.details);
         announce(unmatched.length ? describeError(err) : err.message, 'error');
