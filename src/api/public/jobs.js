@@ -1,4 +1,5 @@
-import { announce, api, clearFieldErrors, describeError, el, formatDateTime, renderKeepingFocus, showFieldErrors, startSession } from './session.js';
+// @ts-check (tsconfig.public.json)
+import { announce, api, clearFieldErrors, describeError, el, formatDateTime, renderKeepingFocus, showFieldErrors, startSession, targetOf } from './session.js';
 
 const POLL_MS = 3000;
 /** Entries listed per failed-job group; the group's heading tells when it holds more. */
@@ -42,7 +43,7 @@ function renderOverview(overview) {
   const first = overview.queues[0];
   // the UI's per-workflow pages sit under the namespace's workflow list
   if (first) workflowsBase = first.temporalUi.all.split('?')[0];
-  const uiLink = document.getElementById('temporal-ui-link');
+  const uiLink = /** @type {HTMLAnchorElement} */ (document.getElementById('temporal-ui-link'));
   if (workflowsBase) {
     uiLink.href = workflowsBase;
     uiLink.dataset.temporalUi = '1';
@@ -119,9 +120,9 @@ const QUEUE_ACTIONS = {
 
 async function controlQueue(action, queue) {
   // disabling the focused button drops its focus: the re-render brings it back to the same control
-  if (overviewBody.contains(document.activeElement)) lostFocus.overview = document.activeElement.dataset.focusKey ?? null;
+  if (overviewBody.contains(document.activeElement)) lostFocus.overview = /** @type {HTMLElement} */ (document.activeElement).dataset.focusKey ?? null;
   busyQueues.add(queue);
-  for (const button of overviewBody.querySelectorAll(`button[data-queue="${queue}"]`)) button.disabled = true;
+  for (const button of /** @type {NodeListOf<HTMLButtonElement>} */ (overviewBody.querySelectorAll(`button[data-queue="${queue}"]`))) button.disabled = true;
   try {
     await api('POST', `/api/admin/queues/${encodeURIComponent(queue)}/${action}`);
     announce(QUEUE_ACTIONS[action](queue), 'success');
@@ -308,7 +309,7 @@ function jobRow(job) {
 }
 
 async function search(more) {
-  const button = more ? searchMore : searchForm.querySelector('button[type="submit"]');
+  const button = /** @type {HTMLButtonElement} */ (more ? searchMore : searchForm.querySelector('button[type="submit"]'));
   button.disabled = true;
   try {
     const params = new URLSearchParams(searchParams);
@@ -322,7 +323,7 @@ async function search(more) {
     document.getElementById('search-table').hidden = shown === 0;
     searchMore.hidden = !searchNextPage;
     document.getElementById('search-summary').textContent = shown === 0 ? 'No job matches.' : `${shown} job${shown === 1 ? '' : 's'} shown${searchNextPage ? ', more available' : ''}.`;
-    const link = document.getElementById('search-temporal-link');
+    const link = /** @type {HTMLAnchorElement} */ (document.getElementById('search-temporal-link'));
     link.href = page.temporalUi;
     link.hidden = false;
   } catch (err) {
@@ -397,20 +398,20 @@ async function retryGroup(jobType, errorType, button) {
 }
 
 failedGroups.addEventListener('click', (event) => {
-  const button = event.target.closest('button[data-action="retry"]');
+  const button = targetOf(event, 'button[data-action="retry"]');
   if (button) void retry(Number(button.dataset.id), button);
-  const all = event.target.closest('button[data-action="retry-all"]');
+  const all = targetOf(event, 'button[data-action="retry-all"]');
   if (all) void retryGroup(all.dataset.jobType, all.dataset.errorType, all);
 });
 
 overviewBody.addEventListener('click', (event) => {
-  const button = event.target.closest('button[data-queue]');
+  const button = targetOf(event, 'button[data-queue]');
   if (button && Object.hasOwn(QUEUE_ACTIONS, button.dataset.action)) void controlQueue(button.dataset.action, button.dataset.queue);
 });
 
 // the Temporal UI gateway admits view_horizon holders through a short-lived cookie: get it, then follow the link
 document.addEventListener('click', async (event) => {
-  const link = event.target.closest('a[data-temporal-ui]');
+  const link = targetOf(event, 'a[data-temporal-ui]');
   if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
   event.preventDefault();
   try {
@@ -419,7 +420,7 @@ document.addEventListener('click', async (event) => {
     announce(`Could not open the Temporal UI: ${describeError(err)}`, 'error');
     return;
   }
-  window.location.assign(link.href);
+  window.location.assign(/** @type {HTMLAnchorElement} */ (link).href);
 });
 
 startSession({

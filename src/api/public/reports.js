@@ -1,3 +1,4 @@
+// @ts-check (tsconfig.public.json)
 import {
   announce,
   api,
@@ -6,10 +7,12 @@ import {
   confirmAction,
   describeError,
   el,
+  fieldValue,
   formatDateTime,
   renderKeepingFocus,
   showFieldErrors,
   startSession,
+  targetOf,
   whileBusy,
 } from './session.js';
 
@@ -17,7 +20,7 @@ const ACTIVE = new Set(['queued', 'running']);
 const FAST_POLL_MS = 1000;
 const SLOW_POLL_MS = 15000;
 
-const form = document.getElementById('report-form');
+const form = /** @type {HTMLFormElement} */ (document.getElementById('report-form'));
 const body = document.getElementById('reports-body');
 const table = document.getElementById('reports-table');
 const empty = document.getElementById('reports-empty');
@@ -28,16 +31,16 @@ let signedIn = false;
 
 function readFilters() {
   const filters = {};
-  if (form.elements.from.value) filters.from = form.elements.from.value;
-  if (form.elements.to.value) filters.to = form.elements.to.value;
-  const companies = form.elements.companyIds.value.split(',').map((part) => part.trim()).filter(Boolean);
+  if (fieldValue(form, 'from')) filters.from = fieldValue(form, 'from');
+  if (fieldValue(form, 'to')) filters.to = fieldValue(form, 'to');
+  const companies = fieldValue(form, 'companyIds').split(',').map((part) => part.trim()).filter(Boolean);
   if (companies.length) {
     if (companies.some((part) => !/^[1-9]\d*$/.test(part))) {
       return { error: { field: 'filters.companyIds', message: 'Company ids are whole numbers separated by commas.' } };
     }
     filters.companyIds = companies.map(Number);
   }
-  const checked = (name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((input) => input.value);
+  const checked = (name) => [.../** @type {NodeListOf<HTMLInputElement>} */ (form.querySelectorAll(`input[name="${name}"]:checked`))].map((input) => input.value);
   if (checked('statuses').length) filters.statuses = checked('statuses');
   if (checked('priorities').length) filters.priorities = checked('priorities');
   return { filters };
@@ -166,7 +169,7 @@ form.addEventListener('submit', async (event) => {
   }
   await whileBusy(form.querySelector('button[type="submit"]'), async () => {
     try {
-      const created = await api('POST', '/api/reports', { format: form.elements.format.value, filters });
+      const created = await api('POST', '/api/reports', { format: fieldValue(form, 'format'), filters });
       announce(`Report ${created.id} requested; it is ${created.status}.`, 'success');
       await refresh();
     } catch (err) {
@@ -208,7 +211,7 @@ async function remove(id, button) {
       : { title: `Delete report ${id}?`, message: 'The report and its file are deleted.', confirmLabel: 'Delete the report', cancelLabel: 'Keep it' },
   );
   // a poll may have redrawn the row meanwhile (Cancel turns into Delete): act on the button shown now
-  const current = body.querySelector(`button[data-action="delete"][data-id="${id}"]`);
+  const current = /** @type {HTMLButtonElement} */ (body.querySelector(`button[data-action="delete"][data-id="${id}"]`));
   if (!current) return;
   if (!confirmed) {
     if (document.activeElement === document.body) current.focus();
@@ -230,7 +233,7 @@ async function remove(id, button) {
 }
 
 body.addEventListener('click', (event) => {
-  const button = event.target.closest('button[data-action]');
+  const button = targetOf(event, 'button[data-action]');
   if (!button) return;
   const id = Number(button.dataset.id);
   if (button.dataset.action === 'download') void download(id, button);

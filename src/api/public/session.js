@@ -1,3 +1,4 @@
+// @ts-check (tsconfig.public.json)
 // Shared by both pages: the bearer token in sessionStorage, JSON calls to the API, messages and sign-in.
 const TOKEN_KEY = 'helpdesk.token';
 
@@ -16,6 +17,7 @@ export const token = {
   clear: () => sessionStorage.removeItem(TOKEN_KEY),
 };
 
+/** @type {(message: string) => void} */
 let onSignedOut = () => undefined;
 
 /** fetch with the bearer token; non-2xx answers become ApiError carrying the API's {code, message, details}. */
@@ -107,7 +109,7 @@ export function describeError(err) {
 export function startSession({ onReady, onSignOut }) {
   const loginSection = document.getElementById('login-section');
   const appSection = document.getElementById('app-section');
-  const form = document.getElementById('login-form');
+  const form = /** @type {HTMLFormElement} */ (document.getElementById('login-form'));
   const userBox = document.getElementById('user-box');
   const signOut = document.getElementById('sign-out');
 
@@ -135,7 +137,7 @@ export function startSession({ onReady, onSignOut }) {
     appSection.hidden = false;
     userBox.hidden = false;
     document.getElementById('user-name').textContent = `${me.user.name} (${me.role}${me.company ? `, ${me.company.name}` : ''})`;
-    for (const link of document.querySelectorAll('[data-requires]')) link.hidden = !me.permissions.includes(link.dataset.requires);
+    for (const link of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-requires]'))) link.hidden = !me.permissions.includes(link.dataset.requires);
     // before the page loads its data, so focus never jumps away from a control the user already reached
     if (afterSignIn) document.getElementById('main').focus();
     await onReady(me);
@@ -147,8 +149,8 @@ export function startSession({ onReady, onSignOut }) {
     await whileBusy(form.querySelector('button[type="submit"]'), async () => {
       try {
         const session = await api('POST', '/api/auth/login', {
-          email: form.elements.email.value,
-          password: form.elements.password.value,
+          email: fieldValue(form, 'email'),
+          password: fieldValue(form, 'password'),
         });
         token.set(session.token);
         form.reset();
@@ -180,6 +182,17 @@ export function formatDateTime(iso) {
   if (!iso) return '—';
   const date = new Date(iso);
   return date.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+/** The value of the form control (or radio group) named `name`, '' when there is none. */
+export function fieldValue(form, name) {
+  const control = /** @type {HTMLInputElement | RadioNodeList | null} */ (form.elements.namedItem(name));
+  return control?.value ?? '';
+}
+
+/** The element matching `selector` that the event happened in (event delegation), or null. */
+export function targetOf(event, selector) {
+  return event.target instanceof Element ? /** @type {HTMLElement | null} */ (event.target.closest(selector)) : null;
 }
 
 /** document.createElement with text and attributes, so no HTML string ever carries API data. */
@@ -217,9 +230,9 @@ export async function whileBusy(button, task) {
  * disabled), `lostFocusKey` names the element to bring it back to. Returns true when it placed the focus.
  */
 export function renderKeepingFocus(container, children, lostFocusKey = null) {
-  const active = document.activeElement;
+  const active = /** @type {HTMLElement | null} */ (document.activeElement);
   const lost = active === null || active === document.body;
-  const key = container.contains(active) ? active.closest('[data-focus-key]')?.dataset.focusKey : lost ? lostFocusKey : null;
+  const key = container.contains(active) ? /** @type {HTMLElement | null} */ (active.closest('[data-focus-key]'))?.dataset.focusKey : lost ? lostFocusKey : null;
   container.replaceChildren(...children);
   if (!key) return false;
   const target = [...container.querySelectorAll('[data-focus-key]')].find((node) => node.dataset.focusKey === key);
@@ -233,7 +246,7 @@ export function renderKeepingFocus(container, children, lostFocusKey = null) {
  * Focus starts on the safe choice and returns to the control that opened it. Resolves to true when confirmed.
  */
 export function confirmAction({ title, message, confirmLabel, cancelLabel = 'Keep it' }) {
-  const opener = document.activeElement;
+  const opener = /** @type {HTMLButtonElement | null} */ (document.activeElement);
   const titleId = 'confirm-title';
   const confirm = el('button', { type: 'button', class: 'danger', dataset: { choice: 'confirm' }, text: confirmLabel });
   const cancel = el('button', { type: 'button', class: 'secondary', dataset: { choice: 'cancel' }, text: cancelLabel });

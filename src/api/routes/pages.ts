@@ -1,21 +1,52 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import escapeHtml from 'escape-html';
 import express, { Router } from 'express';
 
-/** The browser pages: hand-written ES modules and CSS beside their HTML, no build step. */
+/** The browser pages: hand-written ES modules and CSS (public/), HTML from one shell (views/), no build step. */
 export const PUBLIC_DIR = path.resolve(__dirname, '..', 'public');
+export const VIEWS_DIR = path.resolve(__dirname, '..', 'views');
 
-const PAGES: Record<string, string> = {
-  '/': 'reports.html',
-  '/reports': 'reports.html',
-  '/admin/jobs': 'admin-jobs.html',
-};
+interface Page {
+  title: string;
+  /** the page's ES module under /assets */
+  script: string;
+  /** the markup inside the signed-in section, in views/ */
+  view: string;
+  nav: 'reports' | 'jobs';
+}
+
+const REPORTS: Page = { title: 'Reports', script: 'reports.js', view: 'reports.html', nav: 'reports' };
+const JOBS: Page = { title: 'Jobs', script: 'jobs.js', view: 'admin-jobs.html', nav: 'jobs' };
+
+export const PAGES: Record<string, Page> = { '/': REPORTS, '/reports': REPORTS, '/admin/jobs': JOBS };
+
+function navFor(current: Page['nav']): string {
+  const reports = current === 'reports' ? '<a href="/" aria-current="page">Reports</a>' : '<a href="/">Reports</a>';
+  // the Jobs link shows on the Reports page only for view_horizon holders (session.js reads data-requires)
+  const jobs = current === 'jobs' ? '<a href="/admin/jobs" aria-current="page">Jobs</a>' : '<a href="/admin/jobs" data-requires="view_horizon" hidden>Jobs</a>';
+  return `      ${reports}\n      ${jobs}`;
+}
+
+/** The shell (head, top bar, sign-in form, messages) exists once; each page adds its title, script and content. */
+export function renderPage(page: Page): string {
+  const shell = fs.readFileSync(path.join(VIEWS_DIR, 'shell.html'), 'utf8');
+  const content = fs.readFileSync(path.join(VIEWS_DIR, page.view), 'utf8');
+  const values: Record<string, string> = { title: escapeHtml(page.title), script: escapeHtml(page.script), nav: navFor(page.nav), content };
+  return shell.replace(/\{\{(\w+)\}\}/g, (_match, key: string) => {
+    if (!(key in values)) throw new Error(`views/shell.html names an unknown slot {{${key}}}`);
+    return values[key];
+  });
+}
 
 export function createPagesRouter(): Router {
   const router = Router();
-  for (const [route, file] of Object.entries(PAGES)) {
+  const rendered = new Map<Page, string>();
+  for (const [route, page] of Object.entries(PAGES)) {
     router.get(route, (_req, res) => {
+      if (!rendered.has(page)) rendered.set(page, renderPage(page));
       res.setHeader('Cache-Control', 'no-cache');
-      res.sendFile(path.join(PUBLIC_DIR, file));
+      res.type('html').send(rendered.get(page));
     });
   }
   router.use('/assets', express.static(PUBLIC_DIR, { index: false, fallthrough: true, maxAge: 0 }));
