@@ -149,6 +149,12 @@ describe('report date range edges', () => {
     expect(JSON.parse(file.body.toString('utf8')).rows).toEqual(all);
   });
 
+  it('a `from` that an offset carries past the last storable instant gives a ready report with no rows', async () => {
+    const { report, file } = await generate('json', { ...onlyCompany(), from: '9999-12-31T23:00:00-14:00' });
+    expect(report.rowCount).toBe(0);
+    expect(JSON.parse(file.body.toString('utf8')).rows).toEqual([]);
+  });
+
   it('a date-only `to` takes in its last millisecond and nothing of the next day', async () => {
     const { file } = await generate('json', { ...onlyCompany(), from: '2024-05-31', to: '2024-05-31' });
     expect(JSON.parse(file.body.toString('utf8')).rows.map((r: { subject: string }) => r.subject)).toEqual(['created at 2024-05-31T23:59:59.999Z']);
