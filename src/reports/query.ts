@@ -5,13 +5,14 @@ import { createdAtRange } from './filters';
 
 /** The filtered ticket set; count, summary and export all start from here so they always agree. */
 export function filteredTickets(db: Knex | Knex.Transaction, filters: ReportFilters): Knex.QueryBuilder {
-  const { from, before } = createdAtRange(filters);
+  const { from, to, empty } = createdAtRange(filters);
   const query = db('tickets as t')
     .join('companies as c', 'c.id', 't.company_id')
     .join('users as r', 'r.id', 't.requester_id')
     .leftJoin('users as a', 'a.id', 't.assignee_id');
+  if (empty) query.whereRaw('1 = 0');
   if (from) query.where('t.created_at', '>=', from);
-  if (before) query.where('t.created_at', '<', before);
+  if (to) query.where('t.created_at', '<=', to);
   if (filters.companyIds?.length) query.whereIn('t.company_id', filters.companyIds);
   if (filters.statuses?.length) query.whereIn('t.status', filters.statuses);
   if (filters.priorities?.length) query.whereIn('t.priority', filters.priorities);

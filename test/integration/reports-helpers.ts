@@ -66,7 +66,10 @@ export async function expectedRows(db: Db, filters: ReportFilters): Promise<Repo
   }));
 }
 
-/** RFC 4180 reader, enough for the tests: quoted fields, doubled quotes, CRLF records. */
+/**
+ * RFC 4180 reader, enough for the tests: quoted fields, doubled quotes, CRLF records. Strict: a CR
+ * or LF outside quotes that is not a CRLF record end is an error, as it splits the record for most readers.
+ */
 export function parseCsv(text: string): string[][] {
   const records: string[][] = [];
   let record: string[] = [];
@@ -90,7 +93,8 @@ export function parseCsv(text: string): string[][] {
       record = [];
       field = '';
       i++;
-    } else field += ch;
+    } else if (ch === '\r' || ch === '\n') throw new Error(`unquoted line break in record ${records.length + 1}`);
+    else field += ch;
   }
   if (field !== '' || record.length > 0) throw new Error('CSV does not end with CRLF');
   return records;
@@ -103,6 +107,13 @@ export function csvExpectedCells(row: ReportRow): string[] {
       return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
     },
   );
+}
+
+// the standard fonts' WinAnsi code points 0x80-0x9f (undefined ones stay as they are)
+const WIN_ANSI_HIGH = '€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8dŽ\x8f\x90‘’“”•–—˜™š›œ\x9džŸ';
+
+function decodeWinAnsi(bytes: Buffer): string {
+  return [...bytes].map((b) => (b >= 0x80 && b <= 0x9f ? WIN_ANSI_HIGH[b - 0x80] : String.fromCharCode(b))).join('');
 }
 
 /** Every text run drawn in a pdfkit document, in drawing order. */
@@ -122,7 +133,7 @@ export function pdfTexts(pdf: Buffer): string[] {
     let run: RegExpExecArray | null;
     while ((run = runs.exec(content))) {
       const hex = (run[1].match(/<([0-9a-fA-F]*)>/g) ?? []).map((h) => h.slice(1, -1)).join('');
-      texts.push(Buffer.from(hex, 'hex').toString('latin1').replace(/\x85/g, '…'));
+      texts.push(decodeWinAnsi(Buffer.from(hex, 'hex')));
     }
   }
   return texts;

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import type { ReportRow } from '../../src/reports/columns';
 import { REPORT_COLUMN_KEYS } from '../../src/reports/columns';
 import { createCsvWriter, neutralizeCell } from '../../src/reports/writers/csv-writer';
+import { parseCsvWithCsvParse, parseCsvWithPython } from '../support/csv-readers';
 
 function sink() {
   const chunks: Buffer[] = [];
@@ -37,6 +38,39 @@ async function csvOf(rows: ReportRow[]): Promise<string> {
   await writer.finish();
   return out.text();
 }
+
+/** What a reader must get back for a row: every value as text, a formula-like start behind an apostrophe. */
+function readBack(r: ReportRow): string[] {
+  return REPORT_COLUMN_KEYS.map((key) => {
+    const value = r[key];
+    const text = value === null ? '' : String(value);
+    return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  });
+}
+
+const AWKWARD_TEXT = [
+  'line one\nline two',
+  'carriage\rreturn',
+  'windows\r\nline end',
+  'ends with a newline\n',
+  '\nstarts with a newline',
+  '\r',
+  '\n',
+  'say "hi", then leave',
+  '"',
+  'a,b,c',
+  'tab\tinside',
+  '\ttab first',
+  '=1+2',
+  '=HYPERLINK("http://evil","x\ny")',
+  '-\n-',
+  "'already quoted",
+  'Café, crème brûlée',
+  '漢字のチケット',
+  'emoji 🔥🖨️ and 👩‍💻',
+  '  spaces kept  ',
+  '',
+];
 
 describe('CSV report writer', () => {
   it('writes the column keys as the header and CRLF line ends', async () => {
@@ -80,5 +114,32 @@ describe('CSV report writer', () => {
   it('keeps UTF-8 text intact', async () => {
     const text = await csvOf([row({ subject: 'Café ☕ 日本' })]);
     expect(text).toContain(',Café ☕ 日本,');
+  });
+
+  it('quotes every cell holding a bare LF or a bare CR, not only CRLF', async () => {
+    const text = await csvOf([row({ subject: 'a\nb', company: 'c\rd', requester: 'e\r\nf' })]);
+    expect(text.split('\r\n').slice(1).join('\r\n')).toBe(
+      '1,"a\nb",open,urgent,"c\rd",3,"e\r\nf",,2024-03-01T10:00:00.000Z,\r\n',
+    );
+  });
+
+  it('reads back through Python\'s csv module and csv-parse as the same rows, line breaks, quotes and non-ASCII included', async () => {
+    const rows = AWKWARD_TEXT.map((text, i) =>
+      row({
+        id: i + 1,
+        subject: text,
+        company: AWKWARD_TEXT[(i + 7) % AWKWARD_TEXT.length],
+        requester: `${AWKWARD_TEXT[(i + 3) % AWKWARD_TEXT.length]}@x.test`,
+        assignee: i % 2 ? AWKWARD_TEXT[(i + 11) % AWKWARD_TEXT.length] : null,
+      }),
+    );
+    const bytes = Buffer.from(await csvOf(rows), 'utf8');
+    const expected = [[...REPORT_COLUMN_KEYS], ...rows.map(readBack)];
+    const python = parseCsvWithPython(bytes);
+    const csvParse = parseCsvWithCsvParse(bytes);
+    expect(python).toHaveLength(rows.length + 1);
+    expect(python.every((record) => record.length === REPORT_COLUMN_KEYS.length)).toBe(true);
+    expect(python).toEqual(expected);
+    expect(csvParse).toEqual(expected);
   });
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import type { ReportRow } from '../../src/reports/columns';
 import { REPORT_COLUMN_KEYS } from '../../src/reports/columns';
@@ -67,4 +68,34 @@ describe('JSON report writer', () => {
     const out = await jsonOf(5000);
     expect(out.writes()).toBeGreaterThan(5);
   });
+
+  it('round-trips control characters, line separators, non-ASCII and markup through JSON.parse and Python\'s json module', async () => {
+    const awkward = [
+      Array.from({ length: 32 }, (_, c) => String.fromCharCode(c)).join(''),
+      'del\u007f c1\u0085\u009f',
+      'line\u2028sep\u2029para',
+      '</script><script>alert(1)</script>',
+      'back\\slash "quoted" \'single\'',
+      'Café 漢字 🔥 👩‍💻 🇫🇷',
+      'lone \ud800 surrogate',
+      '=1+2',
+    ];
+    const rows = Array.from({ length: 3000 }, (_, i) => ({ ...rowAt(i + 1), subject: awkward[i % awkward.length], company: awkward[(i + 3) % awkward.length] }));
+    const out = sink();
+    const writer = createJsonWriter(out.stream, { ...header, rowCount: rows.length });
+    for (const row of rows) await writer.write(row);
+    await writer.finish();
+    const bytes = Buffer.from(out.text(), 'utf8');
+    // valid UTF-8 across every flushed piece, and no raw control character but the newlines between rows
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    expect([...text.replace(/\n/g, '')].some((ch) => ch.charCodeAt(0) < 0x20)).toBe(false);
+    expect(JSON.parse(text).rows).toEqual(rows);
+    const python = execFileSync('python3', ['-c', 'import json,sys; d=json.load(sys.stdin); print(json.dumps([r["subject"] for r in d["rows"]]))'], {
+      input: bytes,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    expect(JSON.parse(python)).toEqual(rows.map((r) => r.subject));
+  });
 });
+

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { ReportRow } from '../../src/reports/columns';
-import { createPdfWriter } from '../../src/reports/writers/pdf-writer';
+import { createPdfWriter, pdfRowCells } from '../../src/reports/writers/pdf-writer';
 
 function sink() {
   const chunks: Buffer[] = [];
@@ -63,4 +63,28 @@ describe('PDF report writer', () => {
     const pdf = await pdfOf(0);
     expect(pageCount(pdf)).toBe(1);
   });
+
 });
+
+describe('PDF cell text', () => {
+  it.each([
+    ['line one\nline two', 'line one line two'],
+    ['windows\r\nline\rend', 'windows line end'],
+    ['tab\there', 'tab here'],
+    ['para\u2028graph\u2029break', 'para graph break'],
+    ['Café, crème brûlée', 'Café, crème brûlée'],
+    ['Cafe\u0301 composed', 'Café composed'],
+    ['“smart” ‘quotes’ – dash — €5 … ™ Œuvre', '“smart” ‘quotes’ – dash — €5 … ™ Œuvre'],
+    ['漢字', '??'],
+    ['fire 🔥 printer 🖨️ coder 👩‍💻 flag 🇫🇷', 'fire ? printer ? coder ? flag ?'],
+    ['bell\u0007 nul\u0000 del\u007f c1\u0090', 'bell? nul? del? c1?'],
+    ['</script><b>', '</script><b>'],
+  ])('draws the subject %j as %j', (subject, drawn) => {
+    expect(pdfRowCells({ ...rowAt(1), subject })[1]).toBe(drawn);
+  });
+
+  it('draws an emoji as one mark, so a subject of 30 emoji fits its column as 30 marks', () => {
+    expect(pdfRowCells({ ...rowAt(1), subject: '🔥'.repeat(30) })[1]).toBe('?'.repeat(30));
+  });
+});
+

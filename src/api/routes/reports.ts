@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
 import { z } from 'zod';
 import { REPORT_FORMATS, TICKET_PRIORITIES, TICKET_STATUSES } from '../../jobs/contract';
-import { parseFilterDate } from '../../reports/filters';
+import { filterDateSchema, filterRangeProblem } from '../../reports/filters';
 import { createReportService } from '../../reports/report-service';
 import { createReportStorage } from '../../reports/storage';
 import type { AppDeps } from '../deps';
@@ -13,17 +13,13 @@ import { jobStartRateLimit } from '../middleware/rate-limits';
 import { validate } from '../middleware/validate';
 import { authOf } from '../request-context';
 
-const filterDate = z
-  .string()
-  .refine((value) => parseFilterDate(value) !== undefined, 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time with a time zone');
-
 export const reportRequestBody = z
   .object({
     format: z.enum(REPORT_FORMATS),
     filters: z
       .object({
-        from: filterDate.optional(),
-        to: filterDate.optional(),
+        from: filterDateSchema.optional(),
+        to: filterDateSchema.optional(),
         companyIds: z.array(z.number().int().positive()).max(1000).optional(),
         statuses: z.array(z.enum(TICKET_STATUSES)).optional(),
         priorities: z.array(z.enum(TICKET_PRIORITIES)).optional(),
@@ -33,10 +29,8 @@ export const reportRequestBody = z
   })
   .strict()
   .superRefine((body, ctx) => {
-    const { from, to } = body.filters;
-    if (from && to && (parseFilterDate(from) as Date) > (parseFilterDate(to) as Date)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['filters', 'to'], message: 'must not be before filters.from' });
-    }
+    const problem = filterRangeProblem(body.filters);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['filters', 'to'], message: problem });
   });
 
 const listQuery = z.object({ all: z.enum(['0', '1', 'true', 'false']).optional() });

@@ -21,13 +21,19 @@ export function csvCells(row: ReportRow): Record<string, string> {
   return cells;
 }
 
-/** RFC 4180: CRLF line ends, fields quoted when needed; neutralised cells are always quoted. */
+/** Neutralised cells are always quoted, and so is any cell holding a line break of any kind. */
+export const CSV_QUOTED_MATCH: readonly RegExp[] = [/^'[=+\-@\t\r]/, /[\r\n]/];
+
+/**
+ * RFC 4180: CRLF line ends, fields quoted when needed. csv-stringify quotes the record delimiter
+ * (CRLF) on its own but not a bare LF or CR, which every reader takes for the end of a record.
+ */
 export function createCsvWriter(out: Writable): ReportWriter {
   const stringifier = stringify({
     header: true,
     columns: [...REPORT_COLUMN_KEYS],
     record_delimiter: '\r\n',
-    quoted_match: /^'[=+\-@\t\r]/,
+    quoted_match: [...CSV_QUOTED_MATCH],
   });
   let failure: unknown;
   const done = pipeline(stringifier, out);

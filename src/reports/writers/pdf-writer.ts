@@ -25,9 +25,25 @@ const PAGE_WIDTH = 841.89;
 const TOTAL_WEIGHT = REPORT_COLUMNS.reduce((sum, c) => sum + c.pdfWidth, 0);
 const COLUMN_WIDTHS = REPORT_COLUMNS.map((c) => (c.pdfWidth / TOTAL_WEIGHT) * (PAGE_WIDTH - 2 * MARGIN));
 
-/** The standard PDF fonts speak WinAnsi only; anything else, and control characters, would garble the table. */
+// WinAnsi beyond Latin-1: pdfkit maps these to the standard fonts' 0x80-0x9f glyphs
+const WIN_ANSI_EXTRAS = 'ƒ–—‘’‚“”„†‡•…€‰‹›ˆ™ŒœŠšŸŽž˜';
+const WIN_ANSI = new RegExp(`^[\\x20-\\x7e\\xa0-\\xff${WIN_ANSI_EXTRAS}]$`);
+const ALL_WIN_ANSI = new RegExp(`^[\\x20-\\x7e\\xa0-\\xff${WIN_ANSI_EXTRAS}]*$`);
+// tabs and line or paragraph breaks of every kind read as a space
+const BREAKS = /[\t\n\v\f\r\x85\u2028\u2029]+/g;
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * The standard PDF fonts speak WinAnsi only. Text is composed first (e + combining accent is é),
+ * breaks become spaces, and each character the font cannot draw (an ideograph, an emoji with its
+ * joiners and variation selectors, a control character) becomes one '?'.
+ */
 function printable(text: string): string {
-  return text.replace(/[\t\r\n]+/g, ' ').replace(/[^\x20-\x7e\xa0-\xff]/g, '?');
+  const flat = text.normalize('NFC').replace(BREAKS, ' ');
+  if (ALL_WIN_ANSI.test(flat)) return flat;
+  let out = '';
+  for (const { segment } of graphemes.segment(flat)) out += WIN_ANSI.test(segment) ? segment : '?';
+  return out;
 }
 
 function fit(text: string, width: number): string {
