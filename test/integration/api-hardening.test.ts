@@ -162,10 +162,11 @@ describe('the HTTP edge refuses malformed input with 4xx in the one error format
       const api = httpClient(system.baseUrl, world.tokens.admin);
       const response = await api.post('/api/tickets/1/events', { type: 'updated', actorId: world.admin.id, recipients: [world.clientB.id], extra: 1 });
       expectErrorFormat(response, 400, 'validation_failed');
-      expect(fieldsOf(response).sort()).toEqual(['extra', 'recipients']);
+      expect(response.body.error.details).toEqual([{ field: 'body', message: expect.stringMatching(/'recipients'.*'extra'|'extra'.*'recipients'/) }]);
+      // as in report bodies, where an unknown key is named on the object holding it
       const nested = await api.post('/api/reports', { format: 'csv', filters: { companyId: 1 } });
       expectErrorFormat(nested, 400, 'validation_failed');
-      expect(fieldsOf(nested)).toEqual(['filters.companyId']);
+      expect(nested.body.error.details).toEqual([{ field: 'filters', message: expect.stringContaining("'companyId'") }]);
     });
 
     it.each(['2026-01-01T24:00:00Z', '2026-01-01T24:00Z', '2026-02-30T10:00:00Z', '2026-01-01T23:59:60Z', '2026-01-01T10:00:00', '2026-01-01'])(

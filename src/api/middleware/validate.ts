@@ -2,15 +2,12 @@ import type { RequestHandler } from 'express';
 import type { ZodError, ZodTypeAny } from 'zod';
 import { badRequest, type FieldError } from '../errors';
 
-const fieldName = (prefix: string, path: Array<string | number>) => [prefix, ...path].filter((part) => part !== '').join('.') || prefix || 'body';
-
-/** One entry per field; an unknown key is named as the field itself, so the caller sees which one to drop. */
+/** An unknown key is reported on the object holding it (`body` at the top), with zod's message naming the key. */
 export function fieldErrors(error: ZodError, prefix: string): FieldError[] {
-  return error.issues.flatMap((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({ field: fieldName(prefix, [...issue.path, key]), message: 'is not a known field' }))
-      : [{ field: fieldName(prefix, issue.path), message: issue.message }],
-  );
+  return error.issues.map((issue) => ({
+    field: [prefix, ...issue.path].filter((part) => part !== '').join('.') || prefix || 'body',
+    message: issue.message,
+  }));
 }
 
 interface Schemas {
