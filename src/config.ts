@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -13,6 +14,42 @@ const cronExpression = z
   .default('0 3 * * *')
   .refine((value) => value.trim().split(/\s+/).length === 5, 'must be a 5-field cron expression');
 
+/** Express's named ranges, besides addresses and CIDRs. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address, prefix, extra] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/** Unset: trust no proxy (req.ip is the socket's peer). A hop count, or the proxies' addresses, CIDRs or range names. */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((value, ctx): false | number | string[] => {
+    const text = value?.trim() ?? '';
+    if (text === '') return false;
+    if (/^\d+$/.test(text)) {
+      const hops = Number(text);
+      if (hops > 100) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be at most 100 hops' });
+      return hops;
+    }
+    const entries = text.split(',').map((entry) => entry.trim());
+    const bad = entries.filter((entry) => !isProxyAddress(entry));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `must be a hop count or a comma-separated list of proxy addresses, CIDRs, loopback, linklocal or uniquelocal; not ${bad.map((b) => `"${b}"`).join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -23,6 +60,7 @@ export const envSchema = z.object({
   APP_URL: z.string().url().default('http://localhost:3000'),
   JSON_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb').default('100kb'),
   TOKEN_TTL_HOURS: positiveInt(24),
+  TRUST_PROXY: trustProxy,
 
   DATABASE_URL: optionalString.refine(
     (value) => value === undefined || /^mysql2?:\/\/[^/]+\/\w+/.test(value),
@@ -75,7 +113,8 @@ export interface Config {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
   dataDir: string;
-  api: { host: string; port: number; appUrl: string; jsonBodyLimit: string; tokenTtlHours: number };
+  /** trustProxy: Express's 'trust proxy' (false: none, a hop count, or addresses/CIDRs/range names) */
+  api: { host: string; port: number; appUrl: string; jsonBodyLimit: string; tokenTtlHours: number; trustProxy: false | number | string[] };
   database: { client: 'mysql2'; url: string } | { client: 'better-sqlite3'; filename: string };
   temporal: {
     /** undefined: `npm start` runs the embedded dev server */
@@ -128,6 +167,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       appUrl: env.APP_URL.replace(/\/$/, ''),
       jsonBodyLimit: env.JSON_BODY_LIMIT,
       tokenTtlHours: env.TOKEN_TTL_HOURS,
+      trustProxy: env.TRUST_PROXY,
     },
     database: env.DATABASE_URL
       ? { client: 'mysql2', url: env.DATABASE_URL }

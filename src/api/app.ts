@@ -19,7 +19,8 @@ import { createTicketEventsRouter } from './routes/ticket-events';
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // X-Forwarded-For is believed only from the proxies TRUST_PROXY names: anyone else could pick their own address
+  app.set('trust proxy', deps.config.api.trustProxy);
   app.use(helmet());
   app.use(
     pinoHttp({
@@ -34,6 +35,11 @@ export function createApp(deps: AppDeps): Express {
       autoLogging: { ignore: (req) => req.url === '/health' },
     }),
   );
+  // answers under /api carry tokens or a user's data: no shared or browser cache may keep them
+  app.use('/api', (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   app.use(express.json({ limit: deps.config.api.jsonBodyLimit, strict: true }));
 
   app.use(createHealthRouter(deps));

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
 
   let uiGateway: Server | undefined;
   if (config.temporalUi.proxyPort !== undefined) {
-    const gateway = createTemporalUiGateway({ auth, upstream: config.temporalUi.upstream, logger });
+    const gateway = createTemporalUiGateway({ auth, upstream: config.temporalUi.upstream, logger, trustProxy: config.api.trustProxy });
     uiGateway = gateway.listen(config.temporalUi.proxyPort, config.api.host);
     logger.info({ port: config.temporalUi.proxyPort, upstream: config.temporalUi.upstream }, 'Temporal UI gateway listening (view_horizon only)');
   }

@@ -1,4 +1,5 @@
 import type { Repositories } from '../db/repositories';
+import type { TokenScope } from '../db/repositories/api-tokens';
 import type { UserWithPermissions } from '../db/repositories/users';
 import { unauthorized } from '../api/errors';
 import { verifyAgainstDummy, verifyPassword } from './passwords';
@@ -19,19 +20,20 @@ export function createAuthService(repos: Repositories, options: { tokenTtlHours:
       return { token, expiresAt, user: await repos.users.withPermissions(found.user) };
     },
 
-    async authenticate(token: string): Promise<{ user: UserWithPermissions; tokenId: number }> {
-      const apiToken = await repos.apiTokens.findUsable(hashToken(token), now());
+    /** A token is accepted only where its scope says: an API token is no gateway cookie, a gateway session no bearer token. */
+    async authenticate(token: string, scope: TokenScope = 'api'): Promise<{ user: UserWithPermissions; tokenId: number }> {
+      const apiToken = await repos.apiTokens.findUsable(hashToken(token), scope, now());
       if (!apiToken) throw unauthorized('The token is missing, expired or revoked');
       const user = await repos.users.findById(apiToken.userId);
       if (!user || !user.isActive) throw unauthorized('The token is missing, expired or revoked');
       return { user: await repos.users.withPermissions(user), tokenId: apiToken.id };
     },
 
-    /** A short-lived token for one purpose (the Temporal UI cookie), owned by an already authenticated user. */
-    async issueShortLivedToken(userId: number, name: string, minutes: number): Promise<{ token: string; expiresAt: Date }> {
+    /** The Temporal UI gateway's own short-lived session, for an already authenticated user; useless as a bearer token. */
+    async issueTemporalUiSession(userId: number, minutes: number): Promise<{ token: string; expiresAt: Date }> {
       const { token, hash } = generateToken();
       const expiresAt = new Date(now().getTime() + minutes * 60_000);
-      await repos.apiTokens.create({ userId, name, kind: 'session', tokenHash: hash, expiresAt });
+      await repos.apiTokens.create({ userId, name: 'temporal-ui', kind: 'session', scope: 'temporal_ui', tokenHash: hash, expiresAt });
       return { token, expiresAt };
     },
 

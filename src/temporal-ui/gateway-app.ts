@@ -1,4 +1,5 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Response } from 'express';
+import helmet from 'helmet';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import type { AuthService } from '../auth/auth-service';
 import type { Logger } from '../logger';
@@ -19,28 +20,36 @@ const READ_METHODS = new Set(['GET', 'HEAD']);
  * The Temporal UI outside development: a reverse proxy that lets through only holders of
  * view_horizon, identified by the short-lived cookie the API hands out, and only to read.
  */
-export function createTemporalUiGateway(deps: { auth: AuthService; upstream: string; logger: Logger }): Express {
+export function createTemporalUiGateway(deps: { auth: AuthService; upstream: string; logger: Logger; trustProxy?: false | number | string[] }): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy ?? false);
+  // the API's security headers on the gateway's own answers only: the proxied UI keeps the headers its server sends
+  const securityHeaders = helmet();
+  const refuse = (res: Response, status: number, title: string, text: string, headers: Record<string, string> = {}) =>
+    securityHeaders(res.req, res, () => {
+      res.status(status).set({ 'Cache-Control': 'no-store', ...headers }).type('html').send(page(status, title, text));
+    });
   app.use((req, res, next) => {
     const token = sessionTokenFrom(req.headers.cookie);
     if (!token) {
-      res.status(401).type('html').send(page(401, 'Sign-in required', SIGN_IN_HINT));
+      refuse(res, 401, 'Sign-in required', SIGN_IN_HINT);
       return;
     }
-    deps.auth.authenticate(token).then(
+    // only the gateway's own session cookie: an API bearer token is refused here, as the cookie is refused by the API
+    deps.auth.authenticate(token, 'temporal_ui').then(
       ({ user }) => {
         if (!user.permissions.includes('view_horizon')) {
-          res.status(403).type('html').send(page(403, 'Forbidden', 'Your role may not see the job monitoring console.'));
+          refuse(res, 403, 'Forbidden', 'Your role may not see the job monitoring console.');
           return;
         }
         if (!READ_METHODS.has(req.method)) {
-          res.status(405).set('Allow', 'GET, HEAD').type('html').send(page(405, 'Read only', 'Retries, cancels and queue actions go through the help desk, where they are checked and audited.'));
+          refuse(res, 405, 'Read only', 'Retries, cancels and queue actions go through the help desk, where they are checked and audited.', { Allow: 'GET, HEAD' });
           return;
         }
         next();
       },
-      () => res.status(401).type('html').send(page(401, 'Session expired', SIGN_IN_HINT)),
+      () => refuse(res, 401, 'Session expired', SIGN_IN_HINT),
     );
   });
   app.use(

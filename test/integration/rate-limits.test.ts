@@ -85,8 +85,12 @@ describe('rate limits', () => {
   });
 
   it('one address trying many e-mails gets 429 after the per-address limit; another address still signs in', async () => {
-    // its own API with a long window, so the count never straddles a window boundary however slow the machine
-    const addressLimited = await startTestSystem({ rateLimits: { loginPerAddressPerWindow: LOGIN_ADDRESS_LIMIT, loginWindowMs: 10 * 60_000 } });
+    // its own API with a long window, so the count never straddles a window boundary however slow the machine;
+    // behind a trusted proxy on loopback, so the test can speak for other addresses through X-Forwarded-For
+    const addressLimited = await startTestSystem({
+      env: { TRUST_PROXY: '127.0.0.1' },
+      rateLimits: { loginPerAddressPerWindow: LOGIN_ADDRESS_LIMIT, loginWindowMs: 10 * 60_000 },
+    });
     try {
       await expectAddressLimit(httpClient(addressLimited.baseUrl));
     } finally {
@@ -95,7 +99,6 @@ describe('rate limits', () => {
   });
 
   async function expectAddressLimit(api: ReturnType<typeof httpClient>): Promise<void> {
-    // the API trusts X-Forwarded-For from loopback (its reverse proxy), so the test can speak for other addresses
     const from = (address: string) => ({ 'x-forwarded-for': address });
     const statuses = await Promise.all(
       Array.from({ length: LOGIN_ADDRESS_LIMIT + 3 }, async (_, i) =>
@@ -110,6 +113,61 @@ describe('rate limits', () => {
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect((await api.post('/api/auth/login', { email: world.agent.email, password: FIXTURE_PASSWORD }, from('198.51.100.2'))).status).toBe(200);
   }
+
+  it('TRUST_PROXY is unset by default (no proxy trusted) and accepts a hop count or addresses, CIDRs and range names', () => {
+    expect(loadConfig({}).api.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '' }).api.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).api.trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1,fd00::/8,loopback' }).api.trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      '::1',
+      'fd00::/8',
+      'loopback',
+    ]);
+    for (const bad of ['true', 'everyone', '10.0.0.0/33', '300.1.1.1', '127.0.0.1,,10.0.0.1', '-1', '1.5', '10.0.0.1/8/2', '::1/129']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(/^Invalid configuration: TRUST_PROXY /);
+    }
+  });
+
+  it('by default X-Forwarded-For is not believed: rotating it does not escape the login limit', async () => {
+    // no TRUST_PROXY: the default; a long window so the count never straddles a window boundary
+    const direct = await startTestSystem({ rateLimits: { loginPerWindow: LOGIN_LIMIT, loginWindowMs: 10 * 60_000 } });
+    try {
+      const api = httpClient(direct.baseUrl);
+      const email = world.clientB.email;
+      const statuses: number[] = [];
+      for (let i = 0; i < LOGIN_LIMIT + 3; i++) {
+        const response = await api.post('/api/auth/login', { email, password: `wrong-${i}` }, { 'x-forwarded-for': `198.51.100.${i + 1}` });
+        statuses.push(response.status);
+      }
+      expect(statuses).toEqual([...Array(LOGIN_LIMIT).fill(401), 429, 429, 429]);
+      const spoofed = await api.post('/api/auth/login', { email, password: FIXTURE_PASSWORD }, { 'x-forwarded-for': '203.0.113.250' });
+      expect(spoofed.status).toBe(429);
+    } finally {
+      await direct.stop();
+    }
+  });
+
+  it('with TRUST_PROXY naming the proxy, the forwarded client address is the one limited', async () => {
+    const behindProxy = await startTestSystem({
+      env: { TRUST_PROXY: 'loopback' },
+      rateLimits: { loginPerWindow: LOGIN_LIMIT, loginWindowMs: 10 * 60_000 },
+    });
+    try {
+      const api = httpClient(behindProxy.baseUrl);
+      const email = world.clientB.email;
+      const from = (address: string) => ({ 'x-forwarded-for': `${address}, 127.0.0.1` });
+      const statuses: number[] = [];
+      for (let i = 0; i < LOGIN_LIMIT + 2; i++) statuses.push((await api.post('/api/auth/login', { email, password: `wrong-${i}` }, from('203.0.113.9'))).status);
+      expect(statuses).toEqual([...Array(LOGIN_LIMIT).fill(401), 429, 429]);
+      // another client behind the same proxy has its own budget
+      expect((await api.post('/api/auth/login', { email, password: FIXTURE_PASSWORD }, from('198.51.100.77'))).status).toBe(200);
+      expect((await api.post('/api/auth/login', { email, password: FIXTURE_PASSWORD }, from('203.0.113.9'))).status).toBe(429);
+    } finally {
+      await behindProxy.stop();
+    }
+  });
 
   it('job-starting endpoints are limited per token: 429 with Retry-After after the limit, other tokens unaffected', async () => {
     const admin = httpClient(system.baseUrl, world.tokens.admin);

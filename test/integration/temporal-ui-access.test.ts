@@ -41,12 +41,14 @@ describe('the Temporal UI outside development', () => {
   let gateway: Server;
   let gatewayUrl: string;
   const seenByUpstream: string[] = [];
+  const methodsSeenByUpstream: string[] = [];
   const upgradesSeenByUpstream: string[] = [];
 
   beforeAll(async () => {
     // stands in for the Temporal UI server behind the gateway
     upstream = http.createServer((req, res) => {
       seenByUpstream.push(req.url ?? '');
+      methodsSeenByUpstream.push(req.method ?? '');
       res.writeHead(200, { 'content-type': 'text/html' }).end(`<html><title>Temporal</title>${req.url}</html>`);
     });
     upstream.on('upgrade', (req, socket) => {
@@ -56,7 +58,7 @@ describe('the Temporal UI outside development', () => {
     const upstreamUrl = await listen(upstream);
     system = await startTestSystem({ env: { TEMPORAL_UI_UPSTREAM: upstreamUrl, TEMPORAL_UI_SESSION_MINUTES: '5' } });
     world = await createWorld(system.repos, system.auth);
-    gateway = http.createServer(createTemporalUiGateway({ auth: system.auth, upstream: system.config.temporalUi.upstream, logger: system.logger }));
+    gateway = http.createServer(createTemporalUiGateway({ auth: system.auth, upstream: system.config.temporalUi.upstream, logger: system.logger, trustProxy: system.config.api.trustProxy }));
     gatewayUrl = await listen(gateway);
   });
   afterAll(async () => {
@@ -94,11 +96,70 @@ describe('the Temporal UI outside development', () => {
     expect(seenByUpstream.length).toBe(before);
   });
 
-  it.each(['agent', 'clientA'] as const)('the %s token used as the gateway cookie gets 403', async (who) => {
+  it.each(['agent', 'clientA'] as const)('a gateway session of the %s, who lacks view_horizon, gets 403', async (who) => {
+    // e.g. a session issued before the user lost the permission
+    const { token } = await system.auth.issueTemporalUiSession(world[who].id, 5);
     const before = seenByUpstream.length;
-    const page = await fetch(`${gatewayUrl}/`, { headers: { cookie: `hd_temporal_ui=${world.tokens[who]}` } });
+    const page = await fetch(`${gatewayUrl}/`, { headers: { cookie: `hd_temporal_ui=${token}` } });
     expect(page.status).toBe(403);
     expect(seenByUpstream.length).toBe(before);
+  });
+
+  it.each(['admin', 'agent', 'clientA'] as const)('the API token of the %s used as the gateway cookie gets 401 and never reaches the UI', async (who) => {
+    const before = seenByUpstream.length;
+    const page = await fetch(`${gatewayUrl}/namespaces/default/workflows`, { headers: { cookie: `hd_temporal_ui=${world.tokens[who]}` } });
+    expect(page.status).toBe(401);
+    expect(seenByUpstream.length).toBe(before);
+  });
+
+  it('the gateway session cookie is no API bearer token: every API route answers 401 to it', async () => {
+    const { cookie } = await sessionCookieFor(world.tokens.admin);
+    const token = cookie.replace(/^hd_temporal_ui=/, '');
+    expect((await fetch(`${gatewayUrl}/`, { headers: { cookie } })).status).toBe(200);
+    const withSession = httpClient(system.baseUrl, token);
+    for (const [method, path] of [
+      ['GET', '/api/me'],
+      ['GET', '/api/admin/overview'],
+      ['GET', '/api/admin/failed-jobs'],
+      ['POST', '/api/admin/cleanup/runs'],
+      ['POST', '/api/admin/temporal-ui/session'],
+      ['POST', '/api/auth/logout'],
+    ] as const) {
+      const response = await withSession.request(method, path, method === 'POST' ? { dryRun: true } : undefined);
+      expect({ method, path, status: response.status, code: response.body?.error?.code }).toEqual({ method, path, status: 401, code: 'unauthorized' });
+    }
+    // and the refused logout did not end the gateway session
+    expect((await fetch(`${gatewayUrl}/`, { headers: { cookie } })).status).toBe(200);
+  });
+
+  it("the gateway's own 401, 403 and 405 answers carry the API's security headers", async () => {
+    const { cookie } = await sessionCookieFor(world.tokens.admin);
+    const { token: agentSession } = await system.auth.issueTemporalUiSession(world.agent.id, 5);
+    const answers = [
+      await fetch(`${gatewayUrl}/`),
+      await fetch(`${gatewayUrl}/`, { headers: { cookie: 'hd_temporal_ui=hdt_forged' } }),
+      await fetch(`${gatewayUrl}/`, { headers: { cookie: `hd_temporal_ui=${agentSession}` } }),
+      await fetch(`${gatewayUrl}/api/v1/namespaces`, { method: 'POST', headers: { cookie } }),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([401, 401, 403, 405]);
+    for (const answer of answers) {
+      expect(answer.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+      expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(answer.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(answer.headers.get('strict-transport-security')).toMatch(/max-age=/);
+      expect(answer.headers.get('cache-control')).toBe('no-store');
+    }
+  });
+
+  it('HEAD goes through the gateway to the UI for a view_horizon holder, and is refused without the cookie', async () => {
+    const { cookie } = await sessionCookieFor(world.tokens.admin);
+    const before = methodsSeenByUpstream.length;
+    const head = await fetch(`${gatewayUrl}/namespaces/default/workflows`, { method: 'HEAD', headers: { cookie } });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toMatch(/text\/html/);
+    expect(methodsSeenByUpstream.slice(before)).toEqual(['HEAD']);
+    expect((await fetch(`${gatewayUrl}/namespaces/default/workflows`, { method: 'HEAD' })).status).toBe(401);
+    expect(methodsSeenByUpstream.length).toBe(before + 1);
   });
 
   it.each([
@@ -135,7 +196,9 @@ describe('the Temporal UI outside development', () => {
     const before = seenByUpstream.length;
     expect(await upgradeRequest(`${gatewayUrl}/namespaces/default/workflows`)).toBe(401);
     expect(await upgradeRequest(`${gatewayUrl}/api/v1/namespaces`, 'hd_temporal_ui=hdt_forged')).toBe(401);
-    expect(await upgradeRequest(`${gatewayUrl}/api/v1/namespaces`, `hd_temporal_ui=${world.tokens.agent}`)).toBe(403);
+    expect(await upgradeRequest(`${gatewayUrl}/api/v1/namespaces`, `hd_temporal_ui=${world.tokens.agent}`)).toBe(401);
+    const { token: agentSession } = await system.auth.issueTemporalUiSession(world.agent.id, 5);
+    expect(await upgradeRequest(`${gatewayUrl}/api/v1/namespaces`, `hd_temporal_ui=${agentSession}`)).toBe(403);
     expect(seenByUpstream.length).toBe(before);
     expect(upgradesSeenByUpstream).toEqual([]);
   });

@@ -20,6 +20,16 @@ function asAppError(err: unknown): AppError | undefined {
   if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported') {
     return new AppError(415, 'unsupported_media_type', parserError.message);
   }
+  // Express and body-parser mark the client's own mistakes (a bad percent-escape, a body that is not the gzip it claims) with a 4xx status
+  const status = parserError?.status;
+  if (typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500) {
+    if (/^Failed to decode param/.test(parserError.message)) {
+      return new AppError(status, 'bad_request', 'The path holds a malformed percent-escape', [{ field: 'path', message: 'is not valid percent-encoded UTF-8' }]);
+    }
+    return new AppError(status, status === 400 ? 'bad_request' : 'client_error', status === 400 ? 'The request could not be read' : parserError.message, [
+      { field: 'body', message: parserError.message },
+    ]);
+  }
   return undefined;
 }
 

@@ -2,9 +2,10 @@ import type { RequestHandler } from 'express';
 import type { ZodError, ZodTypeAny } from 'zod';
 import { badRequest, type FieldError } from '../errors';
 
+/** An unknown key is reported on the object holding it (`body` at the top), with zod's message naming the key. */
 export function fieldErrors(error: ZodError, prefix: string): FieldError[] {
   return error.issues.map((issue) => ({
-    field: [prefix, ...issue.path].filter((part) => part !== '').join('.') || prefix,
+    field: [prefix, ...issue.path].filter((part) => part !== '').join('.') || prefix || 'body',
     message: issue.message,
   }));
 }

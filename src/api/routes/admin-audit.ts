@@ -5,12 +5,13 @@ import type { AppDeps } from '../deps';
 import { asyncHandler } from '../middleware/async-handler';
 import { requireAuth, requirePermission } from '../middleware/auth';
 import { validate } from '../middleware/validate';
+import { countString, idString } from '../strict-values';
 
 const auditQuery = z.object({
   action: z.string().regex(/^[a-z_.]{1,64}$/, 'must be an action name like admin.failed_job_retried').optional(),
-  userId: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  beforeId: z.coerce.number().int().positive().optional(),
+  userId: idString.optional(),
+  limit: countString(1, 200).default('50'),
+  beforeId: idString.optional(),
 });
 
 export function createAdminAuditRouter(deps: AppDeps): Router {

@@ -8,9 +8,10 @@ import { requireAuth, requirePermission } from '../middleware/auth';
 import { jobStartRateLimit } from '../middleware/rate-limits';
 import { validate } from '../middleware/validate';
 import { authOf } from '../request-context';
+import { countString } from '../strict-values';
 
 const runBody = z.object({ dryRun: z.boolean().default(false) }).strict();
-const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
+const listQuery = z.object({ limit: countString(1, 100).default('20') });
 const scheduleAction = z.object({ action: z.enum(['pause', 'resume', 'trigger']) });
 
 export function createAdminCleanupRouter(deps: AppDeps): Router {

@@ -8,31 +8,31 @@ import { requireAuth, requirePermission } from '../middleware/auth';
 import { jobStartRateLimit } from '../middleware/rate-limits';
 import { validate } from '../middleware/validate';
 import { authOf } from '../request-context';
+import { countString, idNumber, idString } from '../strict-values';
 
 const jobType = z.enum(Object.values(JOB_TYPES) as [JobType, ...JobType[]]);
 const errorType = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_", ":" or "-"');
-const id = z.coerce.number().int().positive();
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 const filterQuery = z.object({
   jobType: jobType.optional(),
   errorType: errorType.optional(),
-  ticketId: id.optional(),
+  ticketId: idString.optional(),
   /** true: only entries never retried (the ones still waiting for attention) */
   notRetried: flag.optional(),
 });
 const listQuery = filterQuery.extend({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  beforeId: id.optional(),
+  limit: countString(1, 100).default('50'),
+  beforeId: idString.optional(),
 });
-const idParams = z.object({ id });
+const idParams = z.object({ id: idString });
 const bulkBody = z
   .object({
     jobType: jobType.optional(),
     errorType: errorType.optional(),
-    ticketId: id.optional(),
-    ids: z.array(id).min(1).max(100).optional(),
+    ticketId: idNumber.optional(),
+    ids: z.array(idNumber).min(1).max(100).optional(),
   })
   .strict()
   .refine((body) => body.jobType || body.errorType || body.ticketId || body.ids, {

@@ -7,6 +7,7 @@ import type { AppDeps } from '../deps';
 import { asyncHandler } from '../middleware/async-handler';
 import { requireAuth, requirePermission } from '../middleware/auth';
 import { validate } from '../middleware/validate';
+import { countString, idString, isoDateTime } from '../strict-values';
 
 const statusByLowerCase = new Map(EXECUTION_STATUSES.map((s) => [s.toLowerCase(), s]));
 const searchQuery = z
@@ -21,11 +22,11 @@ const searchQuery = z
       })
       .optional(),
     queue: z.enum(QUEUE_VALUES).optional(),
-    ticketId: z.coerce.number().int().positive().optional(),
-    companyId: z.coerce.number().int().positive().optional(),
-    from: z.string().datetime({ offset: true }).transform((v) => new Date(v)).optional(),
-    to: z.string().datetime({ offset: true }).transform((v) => new Date(v)).optional(),
-    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+    ticketId: idString.optional(),
+    companyId: idString.optional(),
+    from: isoDateTime.transform((v) => new Date(v)).optional(),
+    to: isoDateTime.transform((v) => new Date(v)).optional(),
+    pageSize: countString(1, 100).default('20'),
     nextPageToken: z.string().max(4096).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be a token returned by the previous page').optional(),
   })
   .strict()

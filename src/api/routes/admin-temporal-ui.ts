@@ -14,7 +14,7 @@ export function createAdminTemporalUiRouter(deps: AppDeps): Router {
     '/api/admin/temporal-ui/session',
     asyncHandler(async (req, res) => {
       const { user } = authOf(req);
-      const { token, expiresAt } = await deps.auth.issueShortLivedToken(user.id, 'temporal-ui', deps.config.temporalUi.sessionMinutes);
+      const { token, expiresAt } = await deps.auth.issueTemporalUiSession(user.id, deps.config.temporalUi.sessionMinutes);
       await recordAdminAction(deps.repos, { userId: user.id, verb: 'temporal_ui_session', subjectType: 'temporal-ui', subjectId: 'session' });
       res.setHeader('Set-Cookie', sessionCookie(token, expiresAt, deps.config.api.appUrl.startsWith('https://')));
       res.status(201).json({ url: deps.config.temporal.uiUrl, expiresAt: expiresAt.toISOString() });

@@ -12,6 +12,7 @@ import { requireAuth, requirePermission } from '../middleware/auth';
 import { jobStartRateLimit } from '../middleware/rate-limits';
 import { validate } from '../middleware/validate';
 import { authOf } from '../request-context';
+import { idNumber, idString } from '../strict-values';
 
 export const reportRequestBody = z
   .object({
@@ -20,7 +21,7 @@ export const reportRequestBody = z
       .object({
         from: filterDateSchema.optional(),
         to: filterDateSchema.optional(),
-        companyIds: z.array(z.number().int().positive()).max(1000).optional(),
+        companyIds: z.array(idNumber).max(1000).optional(),
         statuses: z.array(z.enum(TICKET_STATUSES)).optional(),
         priorities: z.array(z.enum(TICKET_PRIORITIES)).optional(),
       })
@@ -35,12 +36,11 @@ export const reportRequestBody = z
 
 const listQuery = z.object({ all: z.enum(['0', '1', 'true', 'false']).optional() });
 
-/** Ids are positive integers; anything else (`../x`, `%2e%2e%2f`) is simply not a report. */
+/** The shared strict id spelling; anything else (`../x`, `%2e%2e%2f`, `01`) is simply not a report, like another user's. */
 function reportId(raw: string): number {
-  if (!/^[1-9]\d{0,9}$/.test(raw)) throw notFound('Report');
-  const id = Number(raw);
-  if (id > 2_147_483_647) throw notFound('Report');
-  return id;
+  const parsed = idString.safeParse(raw);
+  if (!parsed.success) throw notFound('Report');
+  return parsed.data;
 }
 
 export function createReportsRouter(deps: AppDeps): Router {

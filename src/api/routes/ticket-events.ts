@@ -8,21 +8,23 @@ import { requireAuth, requirePermission } from '../middleware/auth';
 import { jobStartRateLimit } from '../middleware/rate-limits';
 import { validate } from '../middleware/validate';
 import { authOf } from '../request-context';
+import { idNumber, idString, isoDateTime } from '../strict-values';
 
 const changeValue = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
 
 const eventBody = z
   .object({
     type: z.enum(TICKET_EVENT_TYPES),
-    actorId: z.number().int().positive(),
+    actorId: idNumber,
     eventId: z.string().regex(EVENT_ID_PATTERN, 'must be 1-100 letters, digits, ".", "_", ":" or "-"').optional(),
     changes: z
       .record(z.string().min(1).max(64), z.object({ from: changeValue, to: changeValue }))
       .refine((changes) => Object.keys(changes).length <= 50, 'at most 50 changed fields')
       .optional(),
-    commentId: z.number().int().positive().optional(),
-    occurredAt: z.string().datetime({ offset: true }).optional(),
+    commentId: idNumber.optional(),
+    occurredAt: isoDateTime.optional(),
   })
+  .strict()
   .superRefine((body, ctx) => {
     if (body.type === 'commented' && body.commentId === undefined) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['commentId'], message: 'is required on commented events' });
@@ -32,7 +34,7 @@ const eventBody = z
     }
   });
 
-const ticketParams = z.object({ ticketId: z.coerce.number().int().positive() });
+const ticketParams = z.object({ ticketId: idString });
 const eventParams = ticketParams.extend({ eventId: z.string().min(1).max(100) });
 
 export function createTicketEventsRouter(deps: AppDeps): Router {
