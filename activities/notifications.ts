@@ -1,7 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   JOB_TYPES,
-  NOTIFICATION_FAILURES,
   TASK_QUEUES,
   type NotificationRecipient,
   type RecipientOutcome,
@@ -10,7 +9,7 @@ import {
 } from '../src/jobs/contract';
 import { classifySmtpError } from '../src/mail/smtp-errors';
 import { composeNotificationMail, messageIdFor } from '../src/notifications/compose';
-import { loadEventData, MissingEventDataError, resolveRecipients } from '../src/notifications/event-data';
+import { loadEventData, MissingEventDataError, RefusedEventDataError, resolveRecipients } from '../src/notifications/event-data';
 import type { ActivityDeps } from './deps';
 
 export interface SendTicketNotificationInput {
@@ -28,7 +27,7 @@ export interface RecordNotificationFailureInput {
 }
 
 function asFailure(err: unknown): never {
-  if (err instanceof MissingEventDataError) {
+  if (err instanceof MissingEventDataError || err instanceof RefusedEventDataError) {
     throw ApplicationFailure.create({ type: err.type, message: err.message, nonRetryable: true });
   }
   throw err;
@@ -72,13 +71,6 @@ export function createNotificationActivities(deps: ActivityDeps) {
         email: recipient.email,
         messageId,
       });
-      if (delivery.ticketId !== input.ticketId) {
-        throw ApplicationFailure.create({
-          type: NOTIFICATION_FAILURES.eventIdConflict,
-          message: `event id ${input.eventId} already belongs to ticket ${delivery.ticketId}`,
-          nonRetryable: true,
-        });
-      }
       if (delivery.status === 'sent') {
         log.info('notification already sent; skipped');
         return { userId: recipient.userId, email: recipient.email, status: 'already_sent', messageId: delivery.messageId };
@@ -127,6 +119,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
     /** Dead-letters the event: marks the given recipients failed and writes one failed_jobs row per run. */
     async recordNotificationFailure(failure: RecordNotificationFailureInput): Promise<number> {
       await ledger.markFailed(
+        failure.input.ticketId,
         failure.input.eventId,
         failure.failed.map((f) => f.email),
       );

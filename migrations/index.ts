@@ -11,6 +11,7 @@ import * as m009 from './009_delivery_in_flight';
 import * as m010 from './010_failed_jobs_ticket_index';
 import * as m011 from './011_users_email_lowercase';
 import * as m012 from './012_cleanup_tallies';
+import * as m013 from './013_delivery_ticket_scoped_key';
 import * as m014 from './014_api_token_scope';
 
 interface Migration {
@@ -35,6 +36,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['010_failed_jobs_ticket_index', m010],
   ['011_users_email_lowercase', m011],
   ['012_cleanup_tallies', m012],
+  ['013_delivery_ticket_scoped_key', m013],
   ['014_api_token_scope', m014],
 ];
 

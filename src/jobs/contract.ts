@@ -149,6 +149,11 @@ export const NOTIFICATION_FAILURES = {
   ticketNotFound: 'TicketNotFound',
   actorNotFound: 'ActorNotFound',
   commentNotFound: 'CommentNotFound',
+  /** the actor may not see the ticket (another company's client) */
+  actorNotAllowed: 'ActorNotAllowed',
+  /** the comment of a `commented` event was written by someone other than the actor */
+  commentNotByActor: 'CommentNotByActor',
+  /** no longer raised (event ids are scoped to their ticket since migration 013); kept for the workflow's retry policy */
   eventIdConflict: 'EventIdConflict',
   deliveryFailed: 'NotificationDeliveryFailed',
   smtpPermanent: 'SmtpPermanentFailure',

@@ -2,14 +2,14 @@ import type { Repositories } from '../db/repositories';
 import type { Ticket, TicketComment } from '../db/repositories/tickets';
 import type { User } from '../db/repositories/users';
 import { NOTIFICATION_FAILURES, type ResolvedNotification, type TicketNotificationInput } from '../jobs/contract';
-import { candidateRecipients, selectRecipients } from './recipients';
+import { candidateRecipients, isStaff, maySeeTicket, previousAssigneeId, selectRecipients } from './recipients';
 
 export type MissingDataType =
   | (typeof NOTIFICATION_FAILURES)['ticketNotFound']
   | (typeof NOTIFICATION_FAILURES)['actorNotFound']
   | (typeof NOTIFICATION_FAILURES)['commentNotFound'];
 
-/** The event names a ticket, actor or comment that does not exist. */
+/** The event names a ticket, actor or comment that does not exist (or, for a client, an internal comment). */
 export class MissingEventDataError extends Error {
   constructor(
     readonly type: MissingDataType,
@@ -17,6 +17,20 @@ export class MissingEventDataError extends Error {
   ) {
     super(`${field} does not exist`);
     this.name = 'MissingEventDataError';
+  }
+}
+
+export type RefusedDataType = (typeof NOTIFICATION_FAILURES)['actorNotAllowed'] | (typeof NOTIFICATION_FAILURES)['commentNotByActor'];
+
+/** The event's ids exist but do not fit together: an actor who may not see the ticket, a comment someone else wrote. */
+export class RefusedEventDataError extends Error {
+  constructor(
+    readonly type: RefusedDataType,
+    readonly field: 'actorId' | 'commentId',
+    readonly reason: string,
+  ) {
+    super(`${field} ${reason}`);
+    this.name = 'RefusedEventDataError';
   }
 }
 
@@ -28,18 +42,40 @@ export interface EventData {
 
 type EventRefs = Pick<TicketNotificationInput, 'ticketId' | 'actorId' | 'commentId'>;
 
-/** Loads what an event refers to; the API checks this before starting a workflow, the activity again when it runs. */
+/**
+ * Loads what an event refers to and checks that it fits together; the API checks this before starting a
+ * workflow, the activities again when they run (the workflow input carries the ids, whoever started it).
+ * The actor must be someone who may see the ticket; a comment must belong to the ticket and be the actor's own;
+ * an internal comment is, for a client actor, a comment that does not exist.
+ */
 export async function loadEventData(repos: Repositories, refs: EventRefs): Promise<EventData> {
   const ticket = await repos.tickets.findById(refs.ticketId);
   if (!ticket) throw new MissingEventDataError(NOTIFICATION_FAILURES.ticketNotFound, 'ticketId');
   const actor = await repos.users.findById(refs.actorId);
   if (!actor) throw new MissingEventDataError(NOTIFICATION_FAILURES.actorNotFound, 'actorId');
+  if (!maySeeTicket(actor, ticket.companyId)) {
+    throw new RefusedEventDataError(NOTIFICATION_FAILURES.actorNotAllowed, 'actorId', 'must be a user who may see this ticket');
+  }
   let comment: TicketComment | undefined;
   if (refs.commentId !== undefined) {
     comment = await repos.tickets.findComment(refs.ticketId, refs.commentId);
-    if (!comment) throw new MissingEventDataError(NOTIFICATION_FAILURES.commentNotFound, 'commentId');
+    if (!comment || (comment.isInternal && !isStaff(actor))) {
+      throw new MissingEventDataError(NOTIFICATION_FAILURES.commentNotFound, 'commentId');
+    }
+    if (comment.authorId !== actor.id) {
+      throw new RefusedEventDataError(NOTIFICATION_FAILURES.commentNotByActor, 'commentId', 'must be a comment written by the actor (actorId)');
+    }
   }
   return { ticket, actor, comment };
+}
+
+/** The previous assignee named by an `assigned` event, if that user exists and is staff; anyone else is ignored. */
+export async function trustedPreviousAssignee(repos: Repositories, input: Pick<TicketNotificationInput, 'type' | 'changes'>): Promise<User | undefined> {
+  if (input.type !== 'assigned') return undefined;
+  const id = previousAssigneeId(input.changes);
+  if (id === null) return undefined;
+  const user = await repos.users.findById(id);
+  return user && isStaff(user) ? user : undefined;
 }
 
 /** Who gets a mail for this event, by the rules in recipients.ts. */
@@ -52,13 +88,14 @@ export async function resolveRecipients(repos: Repositories, input: TicketNotifi
     type: input.type,
     ticket,
     watcherIds: await repos.tickets.watcherIds(ticket.id),
-    changes: input.changes,
+    previousAssigneeId: (await trustedPreviousAssignee(repos, input))?.id ?? null,
     companyAgentIds: companyAgents.map((u) => u.id),
     adminIds: admins.map((u) => u.id),
   });
   const users = await repos.users.findByIds(candidates.map((c) => c.userId));
   const selected = selectRecipients(candidates, new Map(users.map((u) => [u.id, u])), {
     actorId: input.actorId,
+    ticketCompanyId: ticket.companyId,
     internalComment: input.type === 'commented' && comment?.isInternal === true,
   });
   return {

@@ -3,10 +3,21 @@ import { RECIPIENT_REASONS, type FieldChange, type RecipientReason, type TicketE
 /** The parts of a user the rules look at. */
 export interface RecipientUser {
   id: number;
+  companyId: number | null;
   email: string;
   role: 'admin' | 'agent' | 'client';
   isActive: boolean;
   notificationsEnabled: boolean;
+}
+
+/** Admins and agents work on every company's tickets. */
+export function isStaff(user: Pick<RecipientUser, 'role'>): boolean {
+  return user.role === 'admin' || user.role === 'agent';
+}
+
+/** Who may see a ticket: staff, and the users of the ticket's company. */
+export function maySeeTicket(user: Pick<RecipientUser, 'role' | 'companyId'>, ticketCompanyId: number): boolean {
+  return isStaff(user) || user.companyId === ticketCompanyId;
 }
 
 export interface Candidate {
@@ -18,7 +29,8 @@ export interface CandidateInput {
   type: TicketEventType;
   ticket: { requesterId: number; assigneeId: number | null };
   watcherIds: number[];
-  changes?: Record<string, FieldChange>;
+  /** the assignee before an `assigned` event, once checked to be a staff user (see previousAssigneeId) */
+  previousAssigneeId?: number | null;
   /** active agents of the ticket's company: told about a new ticket nobody owns yet */
   companyAgentIds: number[];
   /** active admins: told about a new unowned ticket when its company has no agent */
@@ -27,6 +39,8 @@ export interface CandidateInput {
 
 export interface RecipientFilterInput {
   actorId: number;
+  /** only users who may see the ticket (staff, or this company's users) are ever mailed */
+  ticketCompanyId: number;
   /** the event is a comment marked internal: clients never see it */
   internalComment: boolean;
 }
@@ -45,7 +59,7 @@ export function candidateRecipients(input: CandidateInput): Candidate[] {
   if (input.ticket.assigneeId !== null) found.push({ userId: input.ticket.assigneeId, reason: 'assignee' });
   for (const userId of input.watcherIds) found.push({ userId, reason: 'watcher' });
   if (input.type === 'assigned') {
-    const previous = previousAssigneeId(input.changes);
+    const previous = input.previousAssigneeId ?? null;
     if (previous !== null && previous !== input.ticket.assigneeId) found.push({ userId: previous, reason: 'previous_assignee' });
   }
   if (input.type === 'created' && input.ticket.assigneeId === null) {
@@ -65,7 +79,10 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-/** Applies the exclusions: the actor, unknown, inactive and opted-out users, clients on internal notes, repeated addresses. */
+/**
+ * Applies the exclusions: the actor, unknown, inactive and opted-out users, users who may not see the ticket,
+ * a previous assignee who is not staff, clients on internal notes, repeated addresses.
+ */
 export function selectRecipients<U extends RecipientUser>(
   candidates: Candidate[],
   users: ReadonlyMap<number, U>,
@@ -77,6 +94,8 @@ export function selectRecipients<U extends RecipientUser>(
     const user = users.get(candidate.userId);
     if (!user || user.id === filter.actorId) continue;
     if (!user.isActive || !user.notificationsEnabled) continue;
+    if (!maySeeTicket(user, filter.ticketCompanyId)) continue;
+    if (candidate.reason === 'previous_assignee' && !isStaff(user)) continue;
     if (filter.internalComment && user.role === 'client') continue;
     const address = normaliseEmail(user.email);
     if (address === '' || seenAddresses.has(address)) continue;

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, badRequest, conflict, forbidden, notFound } from '../api/errors';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
+import { AppError, badRequest, conflict, notFound } from '../api/errors';
 import type { AuthContext } from '../api/request-context';
 import type { Repositories } from '../db/repositories';
+import type { NotificationDelivery } from '../db/repositories/notification-deliveries';
 import type { Ticket } from '../db/repositories/tickets';
 import {
   JOB_TYPES,
@@ -13,7 +15,8 @@ import {
   type TicketNotificationInput,
 } from '../jobs/contract';
 import type { JobsGateway, StartedJob } from '../jobs/gateway';
-import { loadEventData, MissingEventDataError } from './event-data';
+import { loadEventData, MissingEventDataError, RefusedEventDataError, trustedPreviousAssignee } from './event-data';
+import { previousAssigneeId } from './recipients';
 
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
 
@@ -31,31 +34,70 @@ interface Deps {
   jobs: JobsGateway;
 }
 
-/** A client-role user only ever touches its own company's tickets. */
-function assertTicketScope(auth: AuthContext, ticket: Ticket): void {
-  if (auth.user.role === 'client' && auth.user.companyId !== ticket.companyId) {
-    throw forbidden("You can only post events for your own company's tickets");
-  }
+/** One workflow run of an event: the first, then each retry from the dead-letter list. */
+export interface EventRun {
+  workflowId: string;
+  runId: string;
+  status: string;
+  startTime: string;
+  closeTime: string | null;
+}
+
+/** At most this many runs are followed for one event (each retry of a failed retry adds one). */
+const MAX_EVENT_RUNS = 50;
+
+const isClient = (auth: AuthContext) => auth.user.role === 'client';
+
+/**
+ * The ticket, if the caller may see it. For a client another company's ticket is answered exactly like one
+ * that does not exist, so ids cannot be probed across companies.
+ */
+async function visibleTicket(repos: Repositories, auth: AuthContext, ticketId: number): Promise<Ticket | undefined> {
+  const ticket = await repos.tickets.findById(ticketId);
+  if (!ticket) return undefined;
+  if (isClient(auth) && auth.user.companyId !== ticket.companyId) return undefined;
+  return ticket;
 }
 
 /**
- * A client-role user only reports what it did itself; staff (and the help desk backend's token) post
- * on behalf of whoever acted.
+ * What a client may post, checked before anything is looked up: only what it did itself (staff and the help
+ * desk backend's token post on behalf of whoever acted), and never an assignment.
  */
-function assertActor(auth: AuthContext, actorId: number): void {
-  if (auth.user.role === 'client' && auth.user.id !== actorId) {
+function assertClientEvent(auth: AuthContext, request: TicketEventRequest): void {
+  if (!isClient(auth)) return;
+  if (request.type === 'assigned') {
+    throw new AppError(403, 'forbidden', 'A client cannot post assigned events', [
+      { field: 'type', message: 'assigned events are posted by staff only' },
+    ]);
+  }
+  if (auth.user.id !== request.actorId) {
     throw new AppError(403, 'forbidden', 'A client can only post events it did itself', [
       { field: 'actorId', message: `must be your own user id (${auth.user.id})` },
     ]);
   }
 }
 
-function missingToHttp(err: unknown): never {
+function ticketNotFound(): AppError {
+  return new AppError(404, 'not_found', 'Ticket not found', [{ field: 'ticketId', message: 'Ticket not found' }]);
+}
+
+function eventDataToHttp(err: unknown): never {
   if (err instanceof MissingEventDataError) {
     const what = { ticketId: 'Ticket', actorId: 'Actor', commentId: 'Comment' }[err.field];
     throw new AppError(404, 'not_found', `${what} not found`, [{ field: err.field, message: `${what} not found` }]);
   }
+  if (err instanceof RefusedEventDataError) {
+    throw badRequest(`Invalid ${err.field}`, [{ field: err.field, message: err.reason }]);
+  }
   throw err;
+}
+
+/** The previous assignee of an `assigned` event must be a staff user: anyone else would be mailed about a ticket not theirs. */
+async function assertPreviousAssignee(repos: Repositories, request: TicketEventRequest): Promise<void> {
+  if (request.type !== 'assigned' || previousAssigneeId(request.changes) === null) return;
+  if (await trustedPreviousAssignee(repos, request)) return;
+  const key = request.changes?.assigneeId !== undefined ? 'assigneeId' : 'assignee_id';
+  throw badRequest('Invalid previous assignee', [{ field: `changes.${key}.from`, message: 'must be the id of a staff user (admin or agent)' }]);
 }
 
 /** The workflow id of the n-th re-run of an event's notification (a retry from the dead-letter list). */
@@ -65,6 +107,60 @@ export function notificationRetryWorkflowId(ticketId: number, eventId: string, n
 
 export function createTicketEventsService(deps: Deps) {
   const { repos, jobs } = deps;
+
+  /**
+   * Every run of the event, oldest first: its own workflow, then each retry started from a dead-letter entry
+   * that one of its runs left (found through failed_jobs, described by Temporal).
+   */
+  async function eventRuns(ticketId: number, eventId: string): Promise<EventRun[]> {
+    const base = workflowIds.notification(ticketId, eventId);
+    const workflowIdsFound = [base];
+    for (let i = 0; i < workflowIdsFound.length && workflowIdsFound.length < MAX_EVENT_RUNS; i++) {
+      for (const job of await repos.failedJobs.listByWorkflowId(workflowIdsFound[i])) {
+        if (job.jobType !== JOB_TYPES.notification) continue;
+        const retryId = notificationRetryWorkflowId(ticketId, eventId, job.id);
+        if (!workflowIdsFound.includes(retryId)) workflowIdsFound.push(retryId);
+      }
+    }
+    const descriptions = await Promise.all(workflowIdsFound.map((id) => jobs.describe(id)));
+    return descriptions
+      .filter((d): d is NonNullable<typeof d> => d !== undefined)
+      .sort((a, b) => a.startTime.getTime() - b.startTime.getTime())
+      .map((d) => ({
+        workflowId: d.workflowId,
+        runId: d.runId,
+        status: d.status.name,
+        startTime: d.startTime.toISOString(),
+        closeTime: d.closeTime?.toISOString() ?? null,
+      }));
+  }
+
+  /** The event as it was posted, read from the first event of a run's history; undefined once Temporal no longer has it. */
+  async function postedEvent(runs: EventRun[]): Promise<TicketNotificationInput | undefined> {
+    for (const run of runs) {
+      const history = await jobs.history(run.workflowId);
+      const payloads = history?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+      if (!payloads || payloads.length === 0) continue;
+      try {
+        return await decodeFromPayloadsAtIndex<TicketNotificationInput>(jobs.client.options.loadedDataConverter, 0, payloads);
+      } catch {
+        continue;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * A client sees its company's events except internal notes. Once Temporal forgot the event, only its own
+   * delivery proves it was one the client could see (internal notes never reach a client).
+   */
+  async function clientMaySee(auth: AuthContext, ticketId: number, runs: EventRun[], deliveries: NotificationDelivery[]): Promise<boolean> {
+    const posted = await postedEvent(runs);
+    if (!posted) return deliveries.some((d) => d.userId === auth.user.id);
+    if (posted.type !== 'commented' || posted.commentId === undefined) return true;
+    const comment = await repos.tickets.findComment(ticketId, posted.commentId);
+    return comment !== undefined && !comment.isInternal;
+  }
 
   return {
     /** Checks everything the event refers to, then starts (or joins) the event's one workflow. */
@@ -79,13 +175,11 @@ export function createTicketEventsService(deps: Deps) {
       }
       const eventId = request.eventId ?? idempotencyKey ?? randomUUID();
 
-      const ticket = await repos.tickets.findById(ticketId);
-      if (!ticket) missingToHttp(new MissingEventDataError('TicketNotFound', 'ticketId'));
-      assertTicketScope(auth, ticket);
-      assertActor(auth, request.actorId);
-      await loadEventData(repos, { ticketId, actorId: request.actorId, commentId: request.commentId }).catch(missingToHttp);
-      const usedBy = await repos.notificationDeliveries.ticketIdOfEvent(eventId);
-      if (usedBy !== undefined && usedBy !== ticketId) throw conflict('This event id was already used for another ticket');
+      assertClientEvent(auth, request);
+      const ticket = await visibleTicket(repos, auth, ticketId);
+      if (!ticket) throw ticketNotFound();
+      await loadEventData(repos, { ticketId, actorId: request.actorId, commentId: request.commentId }).catch(eventDataToHttp);
+      await assertPreviousAssignee(repos, request);
 
       const input: TicketNotificationInput = {
         eventId,
@@ -100,24 +194,33 @@ export function createTicketEventsService(deps: Deps) {
       return { eventId, ...started };
     },
 
-    /** The workflow's state and each recipient's delivery. */
+    /**
+     * The event's state across all its runs (the latest run decides `status`) and each recipient's delivery.
+     * A client sees only events it may see, and only its own delivery.
+     */
     async status(auth: AuthContext, ticketId: number, eventId: string) {
-      const ticket = await repos.tickets.findById(ticketId);
+      const ticket = await visibleTicket(repos, auth, ticketId);
       if (!ticket) throw notFound('Ticket');
-      assertTicketScope(auth, ticket);
       if (!EVENT_ID_PATTERN.test(eventId)) throw notFound('Event');
       const workflowId = workflowIds.notification(ticketId, eventId);
-      const description = await jobs.describe(workflowId);
-      const deliveries = (await repos.notificationDeliveries.listByEvent(eventId)).filter((d) => d.ticketId === ticketId);
-      if (!description && deliveries.length === 0) throw notFound('Event');
+      const runs = await eventRuns(ticketId, eventId);
+      let deliveries = await repos.notificationDeliveries.listByEvent(ticketId, eventId);
+      if (runs.length === 0 && deliveries.length === 0) throw notFound('Event');
+      if (isClient(auth)) {
+        if (!(await clientMaySee(auth, ticketId, runs, deliveries))) throw notFound('Event');
+        deliveries = deliveries.filter((d) => d.userId === auth.user.id);
+      }
+      const first = runs.find((run) => run.workflowId === workflowId);
+      const latest = runs.at(-1);
       return {
         eventId,
         ticketId,
         workflowId,
-        runId: description?.runId ?? null,
-        status: description?.status.name ?? null,
-        startTime: description?.startTime.toISOString() ?? null,
-        closeTime: description?.closeTime?.toISOString() ?? null,
+        runId: first?.runId ?? null,
+        status: latest?.status ?? null,
+        startTime: runs[0]?.startTime ?? null,
+        closeTime: latest?.closeTime ?? null,
+        runs,
         deliveries: deliveries.map((d) => ({
           userId: d.userId,
           recipient: d.email,

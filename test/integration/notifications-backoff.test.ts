@@ -77,7 +77,7 @@ describe('the send step’s production retry policy in action, on the time-skipp
     expect(h.receiver.mailsTo(stuck)).toHaveLength(0);
     for (const user of [scene.requester, scene.agentWatcher]) expect(h.receiver.mailsTo(user.email)).toHaveLength(1);
 
-    const ledger = await h.system.repos.notificationDeliveries.listByEvent(input.eventId);
+    const ledger = await h.system.repos.notificationDeliveries.listByEvent(scene.ticket.id, input.eventId);
     expect(ledger.find((d) => d.email === stuck)).toMatchObject({ status: 'failed', attempts: 4, errorType: 'SmtpTransientFailure' });
     const [dead] = await h.system.repos.failedJobs.listByWorkflowId(workflowId);
     expect(dead).toMatchObject({ jobType: 'notification', errorType: 'NotificationDeliveryFailed', ticketId: scene.ticket.id });

@@ -56,7 +56,7 @@ describe('notification delivery failures and retries (real SMTP receiver)', () =
 
       expect(h.receiver.rcptAttempts.get(target)).toBe(3);
       expect(h.receiver.mailsTo(target).filter((m) => m.messageId.includes(started.eventId))).toHaveLength(1);
-      const deliveries = await h.system.repos.notificationDeliveries.listByEvent(started.eventId);
+      const deliveries = await h.system.repos.notificationDeliveries.listByEvent(scene.ticket.id, started.eventId);
       expect(deliveries.find((d) => d.email === target)).toMatchObject({ status: 'sent', attempts: 3, errorType: null });
 
       const events = await history(started.workflowId);

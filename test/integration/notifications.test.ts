@@ -188,6 +188,9 @@ describe('ticket notifications: API → workflow → SMTP receiver', () => {
     const status = await adminApi.get(`/api/tickets/${scene.ticket.id}/events/${started.eventId}`);
     expect(status.status).toBe(200);
     expect(status.body).toMatchObject({ eventId: started.eventId, workflowId: started.workflowId, runId: started.runId, status: 'COMPLETED' });
+    expect(status.body.runs).toEqual([
+      { workflowId: started.workflowId, runId: started.runId, status: 'COMPLETED', startTime: status.body.startTime, closeTime: status.body.closeTime },
+    ]);
     expect(status.body.deliveries.map((d: { recipient: string }) => d.recipient).sort()).toEqual(
       sortedAddresses([scene.requester, scene.clientWatcher, scene.agentWatcher]),
     );
@@ -286,7 +289,7 @@ describe('ticket notifications: API → workflow → SMTP receiver', () => {
   });
 
   describe('who may post', () => {
-    it("a client may post its own events for its own company's tickets, not for another company's nor as someone else (403)", async () => {
+    it("a client may post its own events for its own company's tickets; another company's ticket is 404, posting as someone else 403", async () => {
       const own = await h.system.repos.tickets.create({
         companyId: world.companyA.id,
         requesterId: world.clientA.id,
@@ -298,9 +301,9 @@ describe('ticket notifications: API → workflow → SMTP receiver', () => {
       });
       const clientApi = httpClient(h.system.baseUrl, world.tokens.clientB);
       const denied = await clientApi.post(`/api/tickets/${own.id}/events`, { type: 'updated', actorId: world.clientB.id, eventId: `deny-${own.id}` });
-      expect(denied.status).toBe(403);
+      expect(denied.status).toBe(404);
       expect(await h.system.jobs.describe(`ticket-${own.id}-event-deny-${own.id}`)).toBeUndefined();
-      expect((await clientApi.get(`/api/tickets/${own.id}/events/deny-${own.id}`)).status).toBe(403);
+      expect((await clientApi.get(`/api/tickets/${own.id}/events/deny-${own.id}`)).status).toBe(404);
 
       const impersonating = await httpClient(h.system.baseUrl, world.tokens.clientA).post(`/api/tickets/${own.id}/events`, {
         type: 'updated',
@@ -319,14 +322,55 @@ describe('ticket notifications: API → workflow → SMTP receiver', () => {
       expect(await closedStatus(h.system, allowed.body.workflowId)).toBe('COMPLETED');
     });
 
-    it('without a token 401; an event id reused for another ticket 409', async () => {
+    it('without a token 401', async () => {
       expect((await httpClient(h.system.baseUrl).post('/api/tickets/1/events', { type: 'closed', actorId: 1 })).status).toBe(401);
+    });
+  });
+
+  describe('event ids are scoped to their ticket', () => {
+    /** Two tickets of one company that share an agent watcher, so one user is a recipient of both. */
+    async function twoTickets() {
       const scene = await createTicketScene(h.system.repos);
       const other = await createTicketScene(h.system.repos);
+      await h.system.repos.tickets.addWatcher(other.ticket.id, scene.agentWatcher.id);
+      return { scene, other };
+    }
+
+    const mailsOfTicket = (ticketId: number, eventId: string) =>
+      h.receiver.mails.filter((m) => m.messageId.startsWith(`<event-${eventId}.`) && m.parsed.references === `<ticket-${ticketId}@helpdesk.test>`);
+
+    it('an event id already used on another ticket is a new event there: 202, each ticket mails its own recipients, each status shows its own deliveries', async () => {
+      const { scene, other } = await twoTickets();
       const started = await post(scene.ticket.id, { type: 'closed', actorId: scene.assignee.id });
       expect(await closedStatus(h.system, started.workflowId)).toBe('COMPLETED');
-      const reused = await adminApi.post(`/api/tickets/${other.ticket.id}/events`, { type: 'closed', actorId: other.assignee.id, eventId: started.eventId });
-      expect(reused.status).toBe(409);
+      const reused = await post(other.ticket.id, { type: 'closed', actorId: other.assignee.id, eventId: started.eventId });
+      expect(reused.workflowId).toBe(`ticket-${other.ticket.id}-event-${started.eventId}`);
+      expect(await closedStatus(h.system, reused.workflowId)).toBe('COMPLETED');
+
+      const expectedOther = sortedAddresses([other.requester, other.clientWatcher, other.agentWatcher, scene.agentWatcher]);
+      expect(mailsOfTicket(other.ticket.id, started.eventId).flatMap((m) => m.envelopeTo).sort()).toEqual(expectedOther);
+      expect(h.receiver.mailsTo(scene.agentWatcher.email).filter((m) => m.messageId.startsWith(`<event-${started.eventId}.`))).toHaveLength(2);
+      const status = await adminApi.get(`/api/tickets/${other.ticket.id}/events/${started.eventId}`);
+      expect(status.body.deliveries.map((d: { recipient: string }) => d.recipient).sort()).toEqual(expectedOther);
+      expect(status.body.deliveries.every((d: { status: string }) => d.status === 'sent')).toBe(true);
+    });
+
+    it('one event id posted concurrently on two tickets: both accepted and both completed, every recipient mailed once per ticket', async () => {
+      const { scene, other } = await twoTickets();
+      const eventId = `race-${scene.ticket.id}-${other.ticket.id}`;
+      const responses = await Promise.all(
+        [scene, other].flatMap((s) =>
+          Array.from({ length: 3 }, () => adminApi.post(`/api/tickets/${s.ticket.id}/events`, { type: 'closed', actorId: s.assignee.id, eventId })),
+        ),
+      );
+      expect(responses.map((r) => r.status)).toEqual(Array(6).fill(202));
+      for (const s of [scene, other]) expect(await closedStatus(h.system, `ticket-${s.ticket.id}-event-${eventId}`)).toBe('COMPLETED');
+      expect(mailsOfTicket(scene.ticket.id, eventId).flatMap((m) => m.envelopeTo).sort()).toEqual(
+        sortedAddresses([scene.requester, scene.clientWatcher, scene.agentWatcher]),
+      );
+      expect(mailsOfTicket(other.ticket.id, eventId).flatMap((m) => m.envelopeTo).sort()).toEqual(
+        sortedAddresses([other.requester, other.clientWatcher, other.agentWatcher, scene.agentWatcher]),
+      );
     });
   });
 });

@@ -13,9 +13,13 @@ const PREVIOUS = 4;
 const AGENT_X = 5;
 const AGENT_Y = 6;
 const ADMIN = 7;
+const OUTSIDER = 8;
+const OUTSIDER_AGENT = 9;
+const COMPANY = 100;
+const OTHER_COMPANY = 200;
 
 function user(id: number, overrides: Partial<RecipientUser> = {}): RecipientUser {
-  return { id, email: `user${id}@example.test`, role: 'agent', isActive: true, notificationsEnabled: true, ...overrides };
+  return { id, companyId: COMPANY, email: `user${id}@example.test`, role: 'agent', isActive: true, notificationsEnabled: true, ...overrides };
 }
 
 const users = new Map<number, RecipientUser>([
@@ -25,7 +29,9 @@ const users = new Map<number, RecipientUser>([
   [PREVIOUS, user(PREVIOUS)],
   [AGENT_X, user(AGENT_X)],
   [AGENT_Y, user(AGENT_Y)],
-  [ADMIN, user(ADMIN, { role: 'admin' })],
+  [ADMIN, user(ADMIN, { role: 'admin', companyId: null })],
+  [OUTSIDER, user(OUTSIDER, { role: 'client', companyId: OTHER_COMPANY })],
+  [OUTSIDER_AGENT, user(OUTSIDER_AGENT, { companyId: OTHER_COMPANY })],
 ]);
 
 function input(overrides: Partial<CandidateInput> = {}): CandidateInput {
@@ -40,7 +46,7 @@ function input(overrides: Partial<CandidateInput> = {}): CandidateInput {
 }
 
 function recipients(candidateInput: CandidateInput, actorId = 99, internalComment = false, pool = users) {
-  return selectRecipients(candidateRecipients(candidateInput), pool, { actorId, internalComment }).map((r) => ({
+  return selectRecipients(candidateRecipients(candidateInput), pool, { actorId, ticketCompanyId: COMPANY, internalComment }).map((r) => ({
     id: r.user.id,
     reason: r.reason,
   }));
@@ -55,14 +61,14 @@ describe('recipient rules', () => {
     ]);
   });
 
-  it('on assigned, the previous assignee (from changes.assigneeId.from) is told too', () => {
-    const result = recipients(input({ type: 'assigned', changes: { assigneeId: { from: PREVIOUS, to: ASSIGNEE } } }));
+  it('on assigned, the previous assignee is told too', () => {
+    const result = recipients(input({ type: 'assigned', previousAssigneeId: PREVIOUS }));
     expect(result).toContainEqual({ id: PREVIOUS, reason: 'previous_assignee' });
     expect(result).toContainEqual({ id: ASSIGNEE, reason: 'assignee' });
   });
 
   it('the previous assignee is only added on assigned events', () => {
-    const result = recipients(input({ type: 'updated', changes: { assigneeId: { from: PREVIOUS, to: ASSIGNEE } } }));
+    const result = recipients(input({ type: 'updated', previousAssigneeId: PREVIOUS }));
     expect(result.map((r) => r.id)).not.toContain(PREVIOUS);
   });
 
@@ -140,7 +146,21 @@ describe('recipient rules', () => {
   });
 
   it('the previous assignee equal to the new one is not listed twice', () => {
-    const result = recipients(input({ type: 'assigned', changes: { assigneeId: { from: ASSIGNEE, to: ASSIGNEE } } }));
+    const result = recipients(input({ type: 'assigned', previousAssigneeId: ASSIGNEE }));
     expect(result.filter((r) => r.id === ASSIGNEE)).toEqual([{ id: ASSIGNEE, reason: 'assignee' }]);
+  });
+
+  it('never a user who may not see the ticket: a client of another company, even as a watcher', () => {
+    expect(recipients(input({ watcherIds: [WATCHER, OUTSIDER] })).map((r) => r.id)).toEqual([ASSIGNEE, REQUESTER, WATCHER]);
+  });
+
+  it('staff of any company and admins without one may see the ticket', () => {
+    expect(recipients(input({ watcherIds: [OUTSIDER_AGENT, ADMIN] })).map((r) => r.id)).toEqual([ASSIGNEE, REQUESTER, ADMIN, OUTSIDER_AGENT]);
+  });
+
+  it('a previous assignee who is not staff is never told, whatever company', () => {
+    expect(recipients(input({ type: 'assigned', previousAssigneeId: OUTSIDER })).map((r) => r.id)).toEqual([ASSIGNEE, REQUESTER, WATCHER]);
+    const clientOfTheCompany = recipients(input({ type: 'assigned', watcherIds: [], previousAssigneeId: WATCHER }));
+    expect(clientOfTheCompany.map((r) => r.id)).toEqual([ASSIGNEE, REQUESTER]);
   });
 });

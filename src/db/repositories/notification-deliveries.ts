@@ -43,10 +43,13 @@ function toDelivery(row: Record<string, unknown>): NotificationDelivery {
   };
 }
 
-/** The delivery ledger: one row per (event, address), so a retried or re-run workflow never mails a served recipient twice. */
+/**
+ * The delivery ledger: one row per (ticket, event, address), so a retried or re-run workflow never mails a served
+ * recipient twice. Event ids are scoped to their ticket: every lookup names both.
+ */
 export function createNotificationDeliveriesRepository(db: Db) {
   return {
-    /** Returns the ledger row for (event, address), creating it as `pending` the first time. */
+    /** Returns the ledger row for (ticket, event, address), creating it as `pending` the first time. */
     async open(input: { eventId: string; ticketId: number; userId: number; email: string; messageId: string }): Promise<NotificationDelivery> {
       const email = input.email.trim().toLowerCase();
       const now = new Date();
@@ -62,9 +65,9 @@ export function createNotificationDeliveriesRepository(db: Db) {
           created_at: now,
           updated_at: now,
         })
-        .onConflict(['event_id', 'email'])
+        .onConflict(['ticket_id', 'event_id', 'email'])
         .ignore();
-      const row = await db('notification_deliveries').where({ event_id: input.eventId, email }).first();
+      const row = await db('notification_deliveries').where({ ticket_id: input.ticketId, event_id: input.eventId, email }).first();
       return toDelivery(row);
     },
 
@@ -107,24 +110,18 @@ export function createNotificationDeliveriesRepository(db: Db) {
     },
 
     /** Marks the given addresses failed once the workflow has given up on them. */
-    async markFailed(eventId: string, emails: string[]): Promise<void> {
+    async markFailed(ticketId: number, eventId: string, emails: string[]): Promise<void> {
       if (emails.length === 0) return;
       await db('notification_deliveries')
-        .where({ event_id: eventId })
+        .where({ ticket_id: ticketId, event_id: eventId })
         .whereIn('email', emails.map((e) => e.trim().toLowerCase()))
         .whereNot('status', 'sent')
         .update({ status: 'failed', updated_at: new Date() });
     },
 
-    async listByEvent(eventId: string): Promise<NotificationDelivery[]> {
-      const rows = await db('notification_deliveries').where({ event_id: eventId }).orderBy('id');
+    async listByEvent(ticketId: number, eventId: string): Promise<NotificationDelivery[]> {
+      const rows = await db('notification_deliveries').where({ ticket_id: ticketId, event_id: eventId }).orderBy('id');
       return rows.map(toDelivery);
-    },
-
-    /** The ticket an event id already belongs to, if it was used before. */
-    async ticketIdOfEvent(eventId: string): Promise<number | undefined> {
-      const row = await db('notification_deliveries').where({ event_id: eventId }).first('ticket_id');
-      return row ? Number(row.ticket_id) : undefined;
     },
   };
 }
