@@ -63,7 +63,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
     async sendTicketNotification({ input, recipient }: SendTicketNotificationInput): Promise<RecipientOutcome> {
       const { attempt, workflowExecution } = Context.current().info;
       const log = logger.child({ workflowId: workflowExecution?.workflowId, ticketId: input.ticketId, userId: recipient.userId, attempt });
-      const messageId = messageIdFor(deps.config.api.appUrl, input.eventId, recipient.userId);
+      const messageId = messageIdFor(deps.config.api.appUrl, input.ticketId, input.eventId, recipient.userId);
       const delivery = await ledger.open({
         eventId: input.eventId,
         ticketId: input.ticketId,

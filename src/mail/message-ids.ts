@@ -8,9 +8,12 @@ function idPart(value: string): string {
   return value.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
-/** One Message-ID per (event, recipient): a resend after a crash carries the same id, so clients can drop the copy. */
-export function notificationMessageId(eventId: string, userId: number, host: string): string {
-  return `<event-${idPart(eventId)}.user-${userId}@${host}>`;
+/**
+ * One Message-ID per (ticket, event, recipient): a resend after a crash carries the same id, so clients can drop the
+ * copy. Event ids are scoped to their ticket, so the ticket is part of it.
+ */
+export function notificationMessageId(ticketId: number, eventId: string, userId: number, host: string): string {
+  return `<event-${idPart(eventId)}.ticket-${ticketId}.user-${userId}@${host}>`;
 }
 
 /** The thread root every mail about one ticket refers to, so mail clients group them. */

@@ -14,8 +14,8 @@ export interface NotificationMailData {
   recipient: { userId: number; email: string; name: string; reason: RecipientReason };
 }
 
-export function messageIdFor(appUrl: string, eventId: string, userId: number): string {
-  return notificationMessageId(eventId, userId, mailIdHost(appUrl));
+export function messageIdFor(appUrl: string, ticketId: number, eventId: string, userId: number): string {
+  return notificationMessageId(ticketId, eventId, userId, mailIdHost(appUrl));
 }
 
 /** One recipient's mail for one ticket event. */
@@ -53,7 +53,7 @@ export async function composeNotificationMail(data: NotificationMailData): Promi
     subject: wording.subject,
     html,
     text,
-    messageId: notificationMessageId(data.event.eventId, data.recipient.userId, host),
+    messageId: notificationMessageId(data.ticket.id, data.event.eventId, data.recipient.userId, host),
     references: [ticketThreadId(data.ticket.id, host)],
   };
 }

@@ -72,7 +72,7 @@ describe('the notifications worker killed with SIGKILL mid-flight', () => {
       }
       const wanted = started.flatMap(({ scene, eventId }) =>
         [scene.requester, scene.clientWatcher, scene.agentWatcher].map(
-          (user) => `<event-${eventId}.user-${user.id}@helpdesk.test> ${user.email.toLowerCase()}`,
+          (user) => `<event-${eventId}.ticket-${scene.ticket.id}.user-${user.id}@helpdesk.test> ${user.email.toLowerCase()}`,
         ),
       );
       expect([...perMessage.keys()].sort()).toEqual(wanted.sort());

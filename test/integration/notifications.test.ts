@@ -144,7 +144,7 @@ describe('ticket notifications: API → workflow → SMTP receiver', () => {
       const { to, mails, started } = await deliver(scene.ticket.id, { type: 'closed', actorId: world.admin.id });
       expect(to).toEqual(sortedAddresses([scene.assignee, scene.requester, scene.clientWatcher, scene.agentWatcher]));
       const mail = mailTo(mails, scene.assignee);
-      expect(mail.messageId).toBe(`<event-${started.eventId}.user-${scene.assignee.id}@helpdesk.test>`);
+      expect(mail.messageId).toBe(`<event-${started.eventId}.ticket-${scene.ticket.id}.user-${scene.assignee.id}@helpdesk.test>`);
       expect(mail.parsed.references).toBe(`<ticket-${scene.ticket.id}@helpdesk.test>`);
     });
   });
@@ -196,7 +196,7 @@ describe('ticket notifications: API → workflow → SMTP receiver', () => {
     );
     for (const delivery of status.body.deliveries) {
       expect(delivery).toMatchObject({ status: 'sent', attempts: 1, interruptedAttempts: 0, lastError: null });
-      expect(delivery.messageId).toBe(`<event-${started.eventId}.user-${delivery.userId}@helpdesk.test>`);
+      expect(delivery.messageId).toBe(`<event-${started.eventId}.ticket-${scene.ticket.id}.user-${delivery.userId}@helpdesk.test>`);
     }
     const description = await h.system.jobs.describe(started.workflowId);
     const attributes = Object.fromEntries(description!.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value]));
@@ -349,7 +349,9 @@ describe('ticket notifications: API → workflow → SMTP receiver', () => {
 
       const expectedOther = sortedAddresses([other.requester, other.clientWatcher, other.agentWatcher, scene.agentWatcher]);
       expect(mailsOfTicket(other.ticket.id, started.eventId).flatMap((m) => m.envelopeTo).sort()).toEqual(expectedOther);
-      expect(h.receiver.mailsTo(scene.agentWatcher.email).filter((m) => m.messageId.startsWith(`<event-${started.eventId}.`))).toHaveLength(2);
+      const watcherMails = h.receiver.mailsTo(scene.agentWatcher.email).filter((m) => m.messageId.startsWith(`<event-${started.eventId}.`));
+      // two events, two threads: mail clients must not collapse them as one message
+      expect(new Set(watcherMails.map((m) => m.messageId)).size).toBe(2);
       const status = await adminApi.get(`/api/tickets/${other.ticket.id}/events/${started.eventId}`);
       expect(status.body.deliveries.map((d: { recipient: string }) => d.recipient).sort()).toEqual(expectedOther);
       expect(status.body.deliveries.every((d: { status: string }) => d.status === 'sent')).toBe(true);

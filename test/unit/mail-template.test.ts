@@ -36,13 +36,15 @@ describe('ticket notification mail', () => {
     expect(message.text).not.toContain('<');
   });
 
-  it('carries a deterministic Message-ID per (event, recipient) and threads on the ticket', async () => {
+  it('carries a deterministic Message-ID per (ticket, event, recipient) and threads on the ticket', async () => {
     const first = await parsed(data());
     const again = await parsed(data());
     const other = await parsed(data({ recipient: { userId: 8, email: 'cy@example.test', name: 'Cy', reason: 'watcher' } }));
-    expect(first.message.messageId).toBe('<event-evt-1.user-7@desk.example.test>');
+    const sameEventIdOnAnotherTicket = await parsed(data({ ticket: { ...data().ticket, id: 43 } }));
+    expect(first.message.messageId).toBe('<event-evt-1.ticket-42.user-7@desk.example.test>');
     expect(again.message.messageId).toBe(first.message.messageId);
-    expect(other.message.messageId).toBe('<event-evt-1.user-8@desk.example.test>');
+    expect(other.message.messageId).toBe('<event-evt-1.ticket-42.user-8@desk.example.test>');
+    expect(sameEventIdOnAnotherTicket.message.messageId).toBe('<event-evt-1.ticket-43.user-7@desk.example.test>');
     expect(first.message.inReplyTo).toBe('<ticket-42@desk.example.test>');
     expect(first.message.references).toBe('<ticket-42@desk.example.test>');
     expect(other.message.references).toBe(first.message.references);
