@@ -11,6 +11,7 @@ import * as m009 from './009_delivery_in_flight';
 import * as m010 from './010_failed_jobs_ticket_index';
 import * as m011 from './011_users_email_lowercase';
 import * as m012 from './012_cleanup_tallies';
+import * as m015 from './015_failed_jobs_unique_run';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -34,6 +35,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['010_failed_jobs_ticket_index', m010],
   ['011_users_email_lowercase', m011],
   ['012_cleanup_tallies', m012],
+  ['015_failed_jobs_unique_run', m015],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
