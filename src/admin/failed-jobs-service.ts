@@ -65,12 +65,7 @@ function notRetryableReason(registry: JobRegistry, job: FailedJob, context: Retr
   const definition = registry.find(job.jobType);
   if (!definition) return `Failed job ${job.id} is of job type "${job.jobType}", which this system no longer runs`;
   if ('notRetryable' in definition.retry) return definition.retry.notRetryable;
-  const reason = definition.retry.notRetryableReason(job, context.byJobType.get(job.jobType));
-  if (reason) return reason;
-  const plan = definition.retry.plan(job, context.byJobType.get(job.jobType), 0);
-  const parsed = definition.input.safeParse(plan.input);
-  if (!parsed.success) return `Failed job ${job.id} does not hold a valid ${job.jobType} input to run again`;
-  return null;
+  return definition.retry.notRetryableReason(job, context.byJobType.get(job.jobType));
 }
 
 export function createFailedJobsService(deps: Deps) {
@@ -116,6 +111,8 @@ export function createFailedJobsService(deps: Deps) {
     const definition = registry.get(job.jobType);
     if ('notRetryable' in definition.retry) throw conflict(definition.retry.notRetryable);
     const plan = definition.retry.plan(job, context.byJobType.get(job.jobType), userId);
+    // the same schema as every start: a payload the definition reads wrongly is refused, not started
+    if (!definition.input.safeParse(plan.input).success) throw conflict(`Failed job ${job.id} does not hold a valid ${job.jobType} input to run again`);
     return jobs.startRetry({
       workflowType: definition.workflowType,
       workflowId: plan.workflowId,
