@@ -43,7 +43,7 @@ export default tseslint.config(
             },
             {
               // the registry and the definitions pull in every activity (knex, nodemailer): types only
-              group: ['**/jobs/registry', '**/jobs/job-definition', '**/definition', '**/jobs/types/**'],
+              group: ['**/jobs/registry', '**/jobs/job-definition', '**/definition'],
               message: 'Import only types from the job registry and definitions: import type { … } from "…/definition".',
               allowTypeImports: true,
             },

@@ -118,6 +118,28 @@ describe('dead-lettering: one place, once per run, for every job type', () => {
     ).rejects.toThrow(/unique|duplicate/i);
   });
 
+  it('an entry of a job type no definition has is refused with the reason, never retried as something else (a cleanup)', async () => {
+    const entry = await system.repos.failedJobs.record({
+      jobType: 'fax',
+      workflowId: `fax-${uniqueSuffix()}`,
+      runId: 'run-1',
+      taskQueue: 'default',
+      errorType: 'PaperJam',
+      errorMessage: 'jammed',
+      payload: {},
+    });
+    const admin = httpClient(system.baseUrl, world.tokens.admin);
+    expect((await admin.get(`/api/admin/failed-jobs/${entry}`)).body).toMatchObject({
+      retryable: false,
+      notRetryableReason: expect.stringMatching(/job type "fax", which this system no longer runs/),
+    });
+    const retried = await admin.post(`/api/admin/failed-jobs/${entry}/retry`);
+    expect(retried.status).toBe(409);
+    expect(retried.body.error.message).toMatch(/no longer runs/);
+    expect((await system.repos.failedJobs.findById(entry))?.retryWorkflowId).toBeNull();
+    expect(await system.jobs.describe(`cleanup-retry-${entry}`)).toBeUndefined();
+  });
+
   it('GET /api/admin/job-types lists the registered job types, their queues and the limits, for admins only', async () => {
     const response = await httpClient(system.baseUrl, world.tokens.admin).get('/api/admin/job-types');
     expect(response.status).toBe(200);

@@ -17,6 +17,7 @@ const probes = {
   registry: "import { jobRegistry } from '../src/jobs/registry';",
   definition: "import { reportJob } from '../src/jobs/types/report/definition';",
   registryTypes: "import type { JobRegistry } from '../src/jobs/registry';",
+  jobFolderWorkflow: "export { echoWorkflow } from '../src/jobs/types/echo/workflow';",
 } as const;
 
 type Probe = keyof typeof probes;
@@ -66,5 +67,9 @@ describe('lint rules for workflow code', () => {
 
   it('accepts a type-only import of the job registry', () => {
     expect(rulesByProbe.registryTypes).toEqual([]);
+  });
+
+  it("lets the bundle entry export a job folder's workflow (the recipe's one export line)", () => {
+    expect(rulesByProbe.jobFolderWorkflow).toEqual([]);
   });
 });
