@@ -49,7 +49,7 @@ export interface JobDefinition<Input = any, Context = any> {
   workflowId(input: Input, context: StartContext): string;
   /** the search attributes besides JobType (admins filter on them in the Temporal UI) */
   tags(input: Input, context: StartContext): Omit<JobTags, 'jobType'>;
-  /** how a dead-lettered run is retried; null only with a reason shown to admins */
+  /** how a dead-lettered run is retried, or `{ notRetryable }` with the reason admins see */
   retry: DeadLetterRetry<Input, Context> | { notRetryable: string };
   /** this job type's activities; its queue's workers register them (plus the shared dead-letter activity) */
   activities(deps: ActivityDeps): ActivityFunctions;
