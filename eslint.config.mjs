@@ -22,7 +22,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts'],
+    // workflows/ and the workflow file of every job type folder (src/jobs/types/<job>/workflow.ts, test fixtures alike)
+    files: ['workflows/**/*.ts', 'src/jobs/types/*/workflow.ts', 'test/fixtures/jobs/*/workflow.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: forbiddenInWorkflows }],
       'no-restricted-globals': [
@@ -39,6 +40,12 @@ export default tseslint.config(
             {
               group: ['**/activities', '**/activities/**'],
               message: 'Import activity types only: import type { Activities } from "../activities".',
+              allowTypeImports: true,
+            },
+            {
+              // the registry and the definitions pull in every activity (knex, nodemailer): types only
+              group: ['**/jobs/registry', '**/jobs/job-definition', '**/definition'],
+              message: 'Import only types from the job registry and definitions: import type { … } from "…/definition".',
               allowTypeImports: true,
             },
           ],

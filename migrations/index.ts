@@ -13,6 +13,7 @@ import * as m011 from './011_users_email_lowercase';
 import * as m012 from './012_cleanup_tallies';
 import * as m013 from './013_delivery_ticket_scoped_key';
 import * as m014 from './014_api_token_scope';
+import * as m015 from './015_failed_jobs_unique_run';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -38,6 +39,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['012_cleanup_tallies', m012],
   ['013_delivery_ticket_scoped_key', m013],
   ['014_api_token_scope', m014],
+  ['015_failed_jobs_unique_run', m015],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

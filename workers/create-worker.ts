@@ -1,7 +1,10 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities';
+import type { ActivityDeps } from '../activities';
+import { createDeadLetterActivities } from '../activities/dead-letter';
 import type { Config } from '../src/config';
 import type { TaskQueueName } from '../src/jobs/contract';
+import type { ActivityFunctions } from '../src/jobs/job-definition';
+import { jobRegistry, type JobRegistry } from '../src/jobs/registry';
 
 export type WorkflowSource = { workflowsPath: string } | { workflowBundle: { codePath: string } };
 
@@ -10,8 +13,11 @@ export interface QueueWorkerOptions {
   namespace: string;
   queue: TaskQueueName;
   deps: ActivityDeps;
+  /** activity executions at once per worker process (WORKER_CONCURRENCY_<QUEUE>) */
   concurrency: number;
   workflows: WorkflowSource;
+  /** the job types to run (default: the real registry; tests add fixtures) */
+  registry?: JobRegistry;
 }
 
 /**
@@ -35,15 +41,39 @@ export function workflowSource(config: Pick<Config, 'env'> & { temporal: Pick<Co
   return { workflowsPath: require.resolve('../workflows') };
 }
 
+/** The activities a queue's worker registers: those of the job types on that queue, plus the shared dead-letter activity. */
+export function queueActivities(registry: JobRegistry, queue: TaskQueueName, deps: ActivityDeps): ActivityFunctions {
+  const activities: ActivityFunctions = { ...createDeadLetterActivities(deps) };
+  for (const definition of registry.onQueue(queue)) {
+    for (const [name, fn] of Object.entries(definition.activities(deps))) {
+      if (name in activities) throw new Error(`activity ${name} of job type ${definition.jobType} is registered twice on queue ${queue}`);
+      activities[name] = fn;
+    }
+  }
+  return activities;
+}
+
+/**
+ * Slots per worker process. Activities (the real work: mails, exports, deletes) follow WORKER_CONCURRENCY_<QUEUE>;
+ * workflow tasks are short replays/decisions, so the queue takes what its job types ask for, at least as many as activities.
+ */
+export function queueSlots(registry: JobRegistry, queue: TaskQueueName, concurrency: number) {
+  const wanted = registry.onQueue(queue).map((definition) => definition.workflowTaskSlots);
+  return {
+    maxConcurrentActivityTaskExecutions: concurrency,
+    maxConcurrentWorkflowTaskExecutions: Math.max(concurrency, ...wanted),
+  };
+}
+
 export function createQueueWorker(options: QueueWorkerOptions): Promise<Worker> {
+  const registry = options.registry ?? jobRegistry;
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.queue,
     ...options.workflows,
-    activities: createActivities(options.deps),
-    maxConcurrentActivityTaskExecutions: options.concurrency,
-    maxConcurrentWorkflowTaskExecutions: options.concurrency,
+    activities: queueActivities(registry, options.queue, options.deps),
+    ...queueSlots(registry, options.queue, options.concurrency),
     shutdownGraceTime: SHUTDOWN_GRACE[options.queue],
   });
 }

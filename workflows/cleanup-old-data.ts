@@ -1,24 +1,49 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CleanupPlan } from '../activities/cleanup';
-import type { CleanupCounts, CleanupInput, CleanupResult } from '../src/jobs/contract';
+import { JOB_TYPES, type CleanupCounts, type CleanupInput, type CleanupResult } from '../src/jobs/contract';
+import { RETRY_POLICY } from '../src/jobs/retry-policy';
 
 const quickStep = {
   startToCloseTimeout: '60s',
-  retry: { initialInterval: '10s', backoffCoefficient: 3, maximumInterval: '60s', maximumAttempts: 4 },
+  retry: RETRY_POLICY,
 } as const;
 
 // long deletes heartbeat per batch; a retry after a crash simply deletes what is still there
 const batchStep = {
   startToCloseTimeout: '300s',
   heartbeatTimeout: '30s',
-  retry: { initialInterval: '10s', backoffCoefficient: 3, maximumInterval: '60s', maximumAttempts: 4 },
+  retry: RETRY_POLICY,
 } as const;
 
-const { planCleanup, countExpiredData, removeOrphanReportFiles, recordCleanupRun } = proxyActivities<Activities>(quickStep);
+const { planCleanup, countExpiredData, removeOrphanReportFiles, recordCleanupRun, recordFailedJob } = proxyActivities<Activities>(quickStep);
 const { deleteExpiredRows, deleteExpiredReports } = proxyActivities<Activities>(batchStep);
 
 export async function cleanupOldDataWorkflow(input: CleanupInput = {}): Promise<CleanupResult> {
+  try {
+    return await runCleanup(input);
+  } catch (err) {
+    // a failed run lands in the dead-letter list like every job type; runs recorded before this step replay without it
+    if (!isCancellation(err) && patched('cleanup-dead-letter')) await deadLetter(input, err);
+    throw err;
+  }
+}
+
+async function deadLetter(input: CleanupInput, err: unknown): Promise<void> {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  const { workflowId, runId, taskQueue } = workflowInfo();
+  await recordFailedJob({
+    jobType: JOB_TYPES.cleanup,
+    workflowId,
+    runId,
+    taskQueue,
+    errorType: cause instanceof ApplicationFailure ? cause.type ?? 'ApplicationFailure' : cause instanceof Error ? cause.name : 'Error',
+    errorMessage: cause instanceof Error ? cause.message : String(cause),
+    payload: { dryRun: input.dryRun === true },
+  });
+}
+
+async function runCleanup(input: CleanupInput): Promise<CleanupResult> {
   const plan = await planCleanup({ dryRun: input.dryRun === true });
   // a real run still asks, so executions already in flight replay the same commands; it answers with what it deleted
   const wouldDelete = await countExpiredData(plan);

@@ -10,8 +10,9 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { GenerateReportInput, GenerateReportResult } from '../src/jobs/contract';
+import { RETRY_POLICY } from '../src/jobs/retry-policy';
 
-const retry = { initialInterval: '10s', backoffCoefficient: 3, maximumInterval: '60s', maximumAttempts: 4 } as const;
+const retry = RETRY_POLICY;
 
 const reportStep = { startToCloseTimeout: '60s', retry } as const;
 

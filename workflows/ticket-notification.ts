@@ -8,11 +8,12 @@ import {
   type TicketNotificationInput,
   type TicketNotificationResult,
 } from '../src/jobs/contract';
+import { RETRY_POLICY } from '../src/jobs/retry-policy';
 
 /** Recipients served at the same time; the worker's activity slots bound it further. */
 export const SEND_CONCURRENCY = 5;
 
-const retryPolicy = { initialInterval: '10s', backoffCoefficient: 3, maximumInterval: '60s', maximumAttempts: 4 } as const;
+const retryPolicy = RETRY_POLICY;
 
 // missing ticket, actor or comment: nothing to retry
 const lookupStep: ActivityOptions = {

@@ -1,10 +1,9 @@
 import { AppError, conflict, notFound } from '../api/errors';
 import type { Repositories } from '../db/repositories';
 import type { FailedJob, FailedJobFilter, RetryStatus } from '../db/repositories/failed-jobs';
-import type { Report } from '../db/repositories/reports';
-import { JOB_TYPES, TASK_QUEUES, WORKFLOW_TYPES, workflowIds, type CleanupInput, type TicketNotificationInput } from '../jobs/contract';
 import type { JobsGateway, StartedJob } from '../jobs/gateway';
-import { retryTicketNotification } from '../notifications/ticket-events-service';
+import type { JobRegistry } from '../jobs/registry';
+import { cleanupRetryWorkflowId } from '../jobs/types/cleanup/definition';
 import { recordAdminAction } from './audit-trail';
 
 interface Deps {
@@ -15,9 +14,7 @@ interface Deps {
 /** At most this many entries per bulk retry, so one request cannot flood the queues. */
 export const BULK_RETRY_LIMIT = 100;
 
-export function cleanupRetryWorkflowId(failedJobId: number): string {
-  return `cleanup-retry-${failedJobId}`;
-}
+export { cleanupRetryWorkflowId };
 
 function retryStatusOf(workflowStatus: string): RetryStatus {
   if (workflowStatus === 'COMPLETED') return 'succeeded';
@@ -48,19 +45,15 @@ function present(job: FailedJob, notRetryableReason: string | null) {
 
 export type FailedJobView = ReturnType<typeof present>;
 
+/** What the retry checks of a page of entries need: per job type, what its definition loaded. */
 interface RetryContext {
-  reports: Map<number, Report | undefined>;
+  byJobType: Map<string, unknown>;
   /** the failed_jobs entry a failed retry left, by the retry's workflow id */
   nextFailures: Map<string, FailedJob | undefined>;
 }
 
-function reportIdOf(job: FailedJob): number | null {
-  const id = Number(job.payload.reportId);
-  return Number.isInteger(id) && id > 0 ? id : null;
-}
-
 /** Why retrying this entry cannot work, or null: the one set of checks behind both the retry path and the list's `retryable`. */
-function notRetryableReason(job: FailedJob, context: RetryContext): string | null {
+function notRetryableReason(registry: JobRegistry, job: FailedJob, context: RetryContext): string | null {
   if (job.retryStatus === 'succeeded') return `Failed job ${job.id} was already retried successfully (workflow ${job.retryWorkflowId})`;
   if (job.retryStatus === 'running') return `Failed job ${job.id} is being retried right now (workflow ${job.retryWorkflowId})`;
   if (job.retryStatus === 'failed') {
@@ -69,21 +62,15 @@ function notRetryableReason(job: FailedJob, context: RetryContext): string | nul
       ? `The retry of failed job ${job.id} failed too; retry failed job ${next.id} instead`
       : `The retry of failed job ${job.id} failed (workflow ${job.retryWorkflowId})`;
   }
-  if (job.jobType === JOB_TYPES.notification) {
-    const input = (job.payload as { input?: TicketNotificationInput }).input;
-    if (!input || typeof input.eventId !== 'string' || typeof input.ticketId !== 'number') return 'This failed job does not hold a notification event to retry';
-  }
-  if (job.jobType === JOB_TYPES.report) {
-    const reportId = reportIdOf(job);
-    const report = reportId === null ? undefined : context.reports.get(reportId);
-    if (!report) return `The report of failed job ${job.id} was deleted; nothing to retry`;
-    if (report.status !== 'failed') return `Report ${report.id} is ${report.status}; only a failed report can be retried`;
-  }
-  return null;
+  const definition = registry.find(job.jobType);
+  if (!definition) return `Failed job ${job.id} is of job type "${job.jobType}", which this system no longer runs`;
+  if ('notRetryable' in definition.retry) return definition.retry.notRetryable;
+  return definition.retry.notRetryableReason(job, context.byJobType.get(job.jobType));
 }
 
 export function createFailedJobsService(deps: Deps) {
   const { repos, jobs } = deps;
+  const registry = jobs.registry;
 
   /** A retry still marked running may have finished since: ask Temporal and store the outcome. */
   async function refreshRetryStatus(job: FailedJob): Promise<FailedJob> {
@@ -95,47 +82,43 @@ export function createFailedJobsService(deps: Deps) {
     return { ...job, retryStatus: status };
   }
 
-  /** What the retry checks need, loaded once for a whole page of entries (one report lookup per distinct report). */
+  /** What the retry checks need, loaded once for a whole page of entries (each job type loads for its own entries). */
   async function loadRetryContext(failedJobs: FailedJob[]): Promise<RetryContext> {
-    const reportIds = [...new Set(failedJobs.filter((job) => job.jobType === JOB_TYPES.report && !job.retryStatus).map(reportIdOf))].filter(
-      (id): id is number => id !== null,
-    );
+    const jobTypes = [...new Set(failedJobs.map((job) => job.jobType))];
     const retryWorkflowIds = [...new Set(failedJobs.filter((job) => job.retryStatus === 'failed').map((job) => job.retryWorkflowId as string))];
-    const [reports, nextFailures] = await Promise.all([
-      Promise.all(reportIds.map(async (id) => [id, await repos.reports.findById(id)] as const)),
+    const [loaded, nextFailures] = await Promise.all([
+      Promise.all(
+        jobTypes.map(async (jobType) => {
+          const retry = registry.find(jobType)?.retry;
+          const load = retry && 'load' in retry ? retry.load : undefined;
+          return [jobType, load ? await load(failedJobs.filter((job) => job.jobType === jobType), repos) : undefined] as const;
+        }),
+      ),
       Promise.all(retryWorkflowIds.map(async (id) => [id, (await repos.failedJobs.listByWorkflowId(id))[0]] as const)),
     ]);
-    return { reports: new Map(reports), nextFailures: new Map(nextFailures) };
+    return { byJobType: new Map(loaded), nextFailures: new Map(nextFailures) };
   }
 
   async function assertRetryable(job: FailedJob): Promise<RetryContext> {
     const context = await loadRetryContext([job]);
-    const reason = notRetryableReason(job, context);
+    const reason = notRetryableReason(registry, job, context);
     if (reason) throw conflict(reason);
     return context;
   }
 
-  /** A failed report runs again in place: same row, same filters, a new workflow linked through failed_jobs. */
-  async function startReportRetry(job: FailedJob, report: Report, userId: number): Promise<StartedJob> {
-    return jobs.startRetry({
-      workflowType: WORKFLOW_TYPES.generateReport,
-      workflowId: workflowIds.reportRetry(report.id, job.id),
-      taskQueue: TASK_QUEUES.reports,
-      args: [{ reportId: report.id }],
-      tags: { jobType: JOB_TYPES.report, companyId: report.companyId, requestedBy: userId },
-    });
-  }
-
+  /** A new run of the entry under a fresh workflow id; its job type's definition says which id, input and tags. */
   async function startRetry(job: FailedJob, context: RetryContext, userId: number): Promise<StartedJob> {
-    if (job.jobType === JOB_TYPES.notification) return retryTicketNotification(deps, job.id, userId);
-    if (job.jobType === JOB_TYPES.report) return startReportRetry(job, context.reports.get(reportIdOf(job) as number) as Report, userId);
-    const input: CleanupInput = { dryRun: false, requestedBy: userId };
+    const definition = registry.get(job.jobType);
+    if ('notRetryable' in definition.retry) throw conflict(definition.retry.notRetryable);
+    const plan = definition.retry.plan(job, context.byJobType.get(job.jobType), userId);
+    // the same schema as every start: a payload the definition reads wrongly is refused, not started
+    if (!definition.input.safeParse(plan.input).success) throw conflict(`Failed job ${job.id} does not hold a valid ${job.jobType} input to run again`);
     return jobs.startRetry({
-      workflowType: WORKFLOW_TYPES.cleanupOldData,
-      workflowId: cleanupRetryWorkflowId(job.id),
-      taskQueue: TASK_QUEUES.default,
-      args: [input],
-      tags: { jobType: JOB_TYPES.cleanup, requestedBy: userId },
+      workflowType: definition.workflowType,
+      workflowId: plan.workflowId,
+      taskQueue: definition.taskQueue,
+      args: [plan.input],
+      tags: { jobType: definition.jobType, ...plan.tags },
     });
   }
 
@@ -162,7 +145,7 @@ export function createFailedJobsService(deps: Deps) {
       const refreshed = await Promise.all(rows.map(refreshRetryStatus));
       const context = await loadRetryContext(refreshed);
       return {
-        failedJobs: refreshed.map((job) => present(job, notRetryableReason(job, context))),
+        failedJobs: refreshed.map((job) => present(job, notRetryableReason(registry, job, context))),
         nextBeforeId: rows.length === filter.limit ? rows[rows.length - 1].id : null,
       };
     },
@@ -179,7 +162,7 @@ export function createFailedJobsService(deps: Deps) {
       const job = await repos.failedJobs.findById(id);
       if (!job) throw notFound('Failed job');
       const refreshed = await refreshRetryStatus(job);
-      return present(refreshed, notRetryableReason(refreshed, await loadRetryContext([refreshed])));
+      return present(refreshed, notRetryableReason(registry, refreshed, await loadRetryContext([refreshed])));
     },
 
     retry: (id: number, userId: number) => retry(id, userId, 'single'),

@@ -1,10 +1,12 @@
-import { ALL_TASK_QUEUES, JOB_TYPES, type JobType, type TaskQueueName } from '../jobs/contract';
+import type { JobType, TaskQueueName } from '../jobs/contract';
+import { jobRegistry } from '../jobs/registry';
 
 /** Temporal's ExecutionStatus values as the visibility query language spells them. */
 export const EXECUTION_STATUSES = ['Running', 'Completed', 'Failed', 'Canceled', 'Terminated', 'ContinuedAsNew', 'TimedOut'] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
-export const JOB_TYPE_VALUES = Object.values(JOB_TYPES) as [JobType, ...JobType[]];
-export const QUEUE_VALUES = ALL_TASK_QUEUES as [TaskQueueName, ...TaskQueueName[]];
+/** the registered job types and their queues: what the admin lists and filters offer */
+export const JOB_TYPE_VALUES = jobRegistry.definitions.map((definition) => definition.jobType) as [JobType, ...JobType[]];
+export const QUEUE_VALUES = jobRegistry.queues as [TaskQueueName, ...TaskQueueName[]];
 
 export interface JobSearch {
   type?: JobType;
@@ -22,7 +24,7 @@ export interface JobSearch {
  */
 export function buildJobQuery(search: JobSearch): string {
   const clauses: string[] = [];
-  if (search.type) clauses.push(`JobType = '${JOB_TYPES[search.type]}'`);
+  if (search.type) clauses.push(`JobType = '${JOB_TYPE_VALUES[JOB_TYPE_VALUES.indexOf(search.type)]}'`);
   if (search.status) clauses.push(`ExecutionStatus = '${EXECUTION_STATUSES[EXECUTION_STATUSES.indexOf(search.status)]}'`);
   if (search.queue) clauses.push(`TaskQueue = '${QUEUE_VALUES[QUEUE_VALUES.indexOf(search.queue)]}'`);
   if (search.ticketId !== undefined) clauses.push(`TicketId = ${Math.trunc(Number(search.ticketId))}`);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { badRequest, notFound } from '../api/errors';
-import type { HistoryEvent, JobsGateway } from '../jobs/gateway';
+import type { HistoryEvent, JobExecutionSummary, JobsGateway } from '../jobs/gateway';
 import { buildJobQuery, temporalUiLink, type JobSearch } from './job-query';
 
 export const WORKFLOW_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,190}$/;
@@ -10,7 +10,7 @@ function tagsOf(execution: Pick<WorkflowExecutionInfo, 'typedSearchAttributes'>)
   return Object.fromEntries(execution.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value]));
 }
 
-function summary(execution: Omit<WorkflowExecutionInfo, 'raw'>) {
+function summary(execution: JobExecutionSummary) {
   return {
     workflowId: execution.workflowId,
     runId: execution.runId,

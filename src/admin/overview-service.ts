@@ -1,4 +1,4 @@
-import { ALL_TASK_QUEUES, type TaskQueueName } from '../jobs/contract';
+import type { TaskQueueName } from '../jobs/contract';
 import type { JobsGateway } from '../jobs/gateway';
 import { temporalUiLink } from './job-query';
 
@@ -47,7 +47,7 @@ export function createOverviewService(deps: { jobs: JobsGateway; uiUrl: string; 
       return {
         namespace: jobs.namespace,
         generatedAt: now.toISOString(),
-        queues: await Promise.all(ALL_TASK_QUEUES.map((queue) => queueOverview(queue, since))),
+        queues: await Promise.all(jobs.registry.queues.map((queue) => queueOverview(queue, since))),
       };
     },
   };

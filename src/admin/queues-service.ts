@@ -1,5 +1,6 @@
 import type { Repositories } from '../db/repositories';
-import { ALL_TASK_QUEUES, type TaskQueueName } from '../jobs/contract';
+import type { TaskQueueName } from '../jobs/contract';
+import { jobRegistry } from '../jobs/registry';
 import { recordAdminAction } from './audit-trail';
 
 /** Pause, resume and graceful restart are records the queue's worker processes poll (about once a second). */
@@ -16,7 +17,7 @@ export function createQueuesService(repos: Repositories) {
 
   return {
     state,
-    list: async () => ({ queues: await Promise.all(ALL_TASK_QUEUES.map(state)) }),
+    list: async () => ({ queues: await Promise.all(jobRegistry.queues.map(state)) }),
 
     async setPaused(queue: TaskQueueName, paused: boolean, userId: number) {
       await repos.queueControls.setPaused(queue, paused, userId);

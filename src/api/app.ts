@@ -7,6 +7,7 @@ import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { createAdminAuditRouter } from './routes/admin-audit';
 import { createAdminCleanupRouter } from './routes/admin-cleanup';
 import { createAdminFailedJobsRouter } from './routes/admin-failed-jobs';
+import { createAdminJobTypesRouter } from './routes/admin-job-types';
 import { createAdminJobsRouter } from './routes/admin-jobs';
 import { createAdminQueuesRouter } from './routes/admin-queues';
 import { createAdminTemporalUiRouter } from './routes/admin-temporal-ui';
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createAdminTemporalUiRouter(deps));
   app.use(createAdminAuditRouter(deps));
   app.use(createAdminFailedJobsRouter(deps));
+  app.use(createAdminJobTypesRouter(deps));
   app.use(createAdminJobsRouter(deps));
   app.use(createAdminQueuesRouter(deps));
   app.use(createReportsRouter(deps));

@@ -7,7 +7,8 @@ export const CompanyIdKey = defineSearchAttributeKey('CompanyId', SearchAttribut
 export const RequestedByKey = defineSearchAttributeKey('RequestedBy', SearchAttributeType.INT);
 
 export interface JobTags {
-  jobType: JobType;
+  /** a registered job type */
+  jobType: JobType | (string & {});
   ticketId?: number;
   companyId?: number | null;
   requestedBy?: number | null;

@@ -14,6 +14,10 @@ const probes = {
   activityModule: "import { sendTicketNotification } from '../activities/notifications';",
   activitiesIndex: "import { createActivities } from '../activities';",
   activityTypes: "import type { Activities } from '../activities';",
+  registry: "import { jobRegistry } from '../src/jobs/registry';",
+  definition: "import { reportJob } from '../src/jobs/types/report/definition';",
+  registryTypes: "import type { JobRegistry } from '../src/jobs/registry';",
+  jobFolderWorkflow: "export { echoWorkflow } from '../src/jobs/types/echo/workflow';",
 } as const;
 
 type Probe = keyof typeof probes;
@@ -21,7 +25,7 @@ let rulesByProbe: Record<Probe, string[]>;
 
 beforeAll(async () => {
   const names = Object.keys(probes) as Probe[];
-  const source = `${names.map((name) => probes[name]).join('\n')}\nexport const used = [ok, events, gzipSync, setTimeout, knex, sendTicketNotification, createActivities];\nexport type Used = Activities;\n`;
+  const source = `${names.map((name) => probes[name]).join('\n')}\nexport const used = [ok, events, gzipSync, setTimeout, knex, sendTicketNotification, createActivities, jobRegistry, reportJob];\nexport type Used = [Activities, JobRegistry];\n`;
   const eslint = path.join(root, 'node_modules/.bin/eslint');
   const run = promisify(execFile)(eslint, ['--format', 'json', '--stdin', '--stdin-filename', 'workflows/index.ts'], { cwd: root });
   run.child.stdin?.end(source);
@@ -55,5 +59,17 @@ describe('lint rules for workflow code', () => {
 
   it('accepts a type-only import of the activities', () => {
     expect(rulesByProbe.activityTypes).toEqual([]);
+  });
+
+  it.each(['registry', 'definition'] as const)('refuses the value import of the job registry %s (it pulls in every activity)', (probe) => {
+    expect(rulesByProbe[probe]).toContain('@typescript-eslint/no-restricted-imports');
+  });
+
+  it('accepts a type-only import of the job registry', () => {
+    expect(rulesByProbe.registryTypes).toEqual([]);
+  });
+
+  it("lets the bundle entry export a job folder's workflow (the recipe's one export line)", () => {
+    expect(rulesByProbe.jobFolderWorkflow).toEqual([]);
   });
 });

@@ -4,8 +4,8 @@ import { announce, api, clearFieldErrors, describeError, el, formatDateTime, ren
 const POLL_MS = 3000;
 /** Entries listed per failed-job group; the group's heading tells when it holds more. */
 const GROUP_PAGE_SIZE = 100;
-/** The API retries at most this many entries per bulk request (BULK_RETRY_LIMIT), the newest first. */
-const BULK_RETRY_LIMIT = 100;
+/** The API retries at most this many entries per bulk request (BULK_RETRY_LIMIT), the newest first; GET /api/admin/job-types says the current value. */
+let BULK_RETRY_LIMIT = 100;
 
 const content = document.getElementById('jobs-content');
 const notAllowed = document.getElementById('not-allowed');
@@ -423,6 +423,25 @@ document.addEventListener('click', async (event) => {
   window.location.assign(/** @type {HTMLAnchorElement} */ (link).href);
 });
 
+/** Replaces a select's options (after "Any") with the given values, keeping the current choice when it still exists. */
+function fillSelect(select, values, labelOf) {
+  const current = select.value;
+  select.replaceChildren(el('option', { value: '', text: 'Any' }), ...values.map((value) => el('option', { value, text: labelOf(value) })));
+  select.value = values.includes(current) ? current : '';
+}
+
+/** The job types, queues and limits come from the registry (GET /api/admin/job-types); the page's built-in lists stay if it does not answer. */
+async function loadJobTypes() {
+  try {
+    const { jobTypes, queues, limits } = await api('GET', '/api/admin/job-types');
+    fillSelect(document.getElementById('search-type'), jobTypes.map((t) => t.jobType), (type) => type.charAt(0).toUpperCase() + type.slice(1));
+    fillSelect(document.getElementById('search-queue'), queues.map((q) => q.queue), (queue) => queue);
+    BULK_RETRY_LIMIT = limits.bulkRetry;
+  } catch {
+    // keep the built-in lists
+  }
+}
+
 startSession({
   onReady: async (user) => {
     me = user;
@@ -440,6 +459,7 @@ startSession({
     notAllowed.hidden = true;
     content.hidden = false;
     failedSection.hidden = !user.permissions.includes('view_failed_jobs');
+    await loadJobTypes();
     await refresh();
   },
   onSignOut: () => {

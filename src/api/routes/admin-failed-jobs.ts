@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { createFailedJobsService } from '../../admin/failed-jobs-service';
-import { JOB_TYPES, type JobType } from '../../jobs/contract';
+import { JOB_TYPE_VALUES } from '../../admin/job-query';
 import type { AppDeps } from '../deps';
 import { asyncHandler } from '../middleware/async-handler';
 import { requireAuth, requirePermission } from '../middleware/auth';
@@ -10,7 +10,7 @@ import { validate } from '../middleware/validate';
 import { authOf } from '../request-context';
 import { countString, idNumber, idString } from '../strict-values';
 
-const jobType = z.enum(Object.values(JOB_TYPES) as [JobType, ...JobType[]]);
+const jobType = z.enum(JOB_TYPE_VALUES);
 const errorType = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_", ":" or "-"');
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');

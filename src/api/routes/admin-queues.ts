@@ -2,7 +2,6 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { QUEUE_VALUES } from '../../admin/job-query';
 import { createQueuesService } from '../../admin/queues-service';
-import { ALL_TASK_QUEUES } from '../../jobs/contract';
 import type { AppDeps } from '../deps';
 import { forbidden } from '../errors';
 import { asyncHandler } from '../middleware/async-handler';
@@ -37,7 +36,7 @@ export function createAdminQueuesRouter(deps: AppDeps): Router {
   router.post(
     '/api/admin/queues/restart',
     asyncHandler(async (req, res) => {
-      res.status(202).json(await queues.restart(ALL_TASK_QUEUES, authOf(req).user.id));
+      res.status(202).json(await queues.restart(QUEUE_VALUES, authOf(req).user.id));
     }),
   );
 

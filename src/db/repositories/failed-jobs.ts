@@ -5,7 +5,7 @@ import { parseJson, toDate, toDateOrNull } from '../normalize';
 
 export interface FailedJob {
   id: number;
-  jobType: JobType;
+  jobType: JobType | (string & {});
   workflowId: string;
   runId: string | null;
   taskQueue: TaskQueueName;
@@ -21,10 +21,11 @@ export interface FailedJob {
 }
 
 export interface NewFailedJob {
-  jobType: JobType;
+  /** a registered job type; a string so a job type added to the registry needs no change here */
+  jobType: JobType | (string & {});
   workflowId: string;
   runId?: string;
-  taskQueue: TaskQueueName;
+  taskQueue: TaskQueueName | (string & {});
   errorType: string;
   errorMessage: string;
   /** ids and statuses only: never mail bodies or file bytes */
@@ -81,20 +82,28 @@ function applyFilter(query: Knex.QueryBuilder, filter: FailedJobFilter): Knex.Qu
 
 export function createFailedJobsRepository(db: Db) {
   return {
+    /**
+     * The one way a failure reaches the dead-letter list. Idempotent per run: recording the same
+     * (workflowId, runId) again (a retried activity) keeps the first entry and answers its id.
+     */
     async record(job: NewFailedJob, at: Date = new Date()): Promise<number> {
-      const [id] = await db('failed_jobs').insert({
+      const row = {
         job_type: job.jobType,
         workflow_id: job.workflowId,
         run_id: job.runId ?? null,
         task_queue: job.taskQueue,
-        error_type: job.errorType,
+        error_type: job.errorType.slice(0, 64),
         error_message: job.errorMessage.slice(0, 4000),
         payload: JSON.stringify(job.payload),
         ticket_id: job.ticketId ?? null,
         company_id: job.companyId ?? null,
         failed_at: at,
-      });
-      return Number(id);
+      };
+      if (!job.runId) return Number((await db('failed_jobs').insert(row))[0]);
+      // the insert's own id is unreliable when it was ignored (SQLite answers the connection's last rowid)
+      await db('failed_jobs').insert(row).onConflict(['workflow_id', 'run_id']).ignore();
+      const existing = await db('failed_jobs').where({ workflow_id: job.workflowId, run_id: job.runId }).first('id');
+      return Number(existing.id);
     },
     async findById(id: number): Promise<FailedJob | undefined> {
       const row = await db('failed_jobs').where({ id }).first();
