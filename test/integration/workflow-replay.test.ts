@@ -1,26 +1,72 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
+import { Worker, type ReplayResult } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import * as workflows from '../../workflows';
 import { readTestRunEnv } from '../support/test-env';
 
-// Histories recorded from real runs with handle.fetchHistory(): a change to a workflow that would
-// break executions already running fails here. Stored as binary protobuf because this install's
-// @temporalio/common bundles a protobufjs whose JSON loader rejects @temporalio/proto types.
+// Histories in the SDK's JSON format (`temporal workflow show --output json`, historyToJSON), recorded by
+// `npm run histories:capture`: a change to a workflow that would break executions already running fails here.
 const DIR = path.join(__dirname, '..', 'histories');
-const HISTORIES = fs.readdirSync(DIR).filter((name) => name.endsWith('.pb'));
 
-it('has recorded histories for every workflow', () => {
-  const workflows = new Set(HISTORIES.map((name) => name.split('-').slice(0, -1).join('-')));
-  expect(HISTORIES.length).toBeGreaterThanOrEqual(5);
-  expect([...workflows].some((w) => w.startsWith('cleanup-old-data'))).toBe(true);
-  expect([...workflows].some((w) => w.startsWith('generate-report'))).toBe(true);
+interface HistoryJson {
+  events: Array<Record<string, any>>;
+}
+
+interface RecordedHistory {
+  file: string;
+  workflowType: string | undefined;
+  history: HistoryJson;
+}
+
+function loadHistories(): RecordedHistory[] {
+  return fs
+    .readdirSync(DIR)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((file) => {
+      const history = JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8')) as HistoryJson;
+      return { file, workflowType: history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name, history };
+    });
+}
+
+/** cleanupOldDataWorkflow → cleanup-old-data */
+function fileStem(workflowType: string): string {
+  return workflowType.replace(/Workflow$/, '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+async function replay(histories: Array<{ workflowId: string; history: unknown }>): Promise<ReplayResult[]> {
+  const results: ReplayResult[] = [];
+  const options = { workflowBundle: { codePath: readTestRunEnv().workflowBundlePath } };
+  for await (const result of Worker.runReplayHistories(options, histories)) results.push(result);
+  return results;
+}
+
+const HISTORIES = loadHistories();
+
+it('every workflow exported from workflows/index.ts has a recorded history, and each file is named after its workflow', () => {
+  const exported = Object.keys(workflows).sort();
+  expect(exported.length).toBeGreaterThanOrEqual(3);
+  const recorded = new Set(HISTORIES.map((h) => h.workflowType));
+  expect(exported.filter((name) => !recorded.has(name))).toEqual([]);
+  const misnamed = HISTORIES.filter((h) => !h.workflowType || !h.file.startsWith(`${fileStem(h.workflowType)}-`)).map((h) => h.file);
+  expect(misnamed).toEqual([]);
 });
 
-it.each(HISTORIES)('replays the recorded history %s without nondeterminism', async (file) => {
-  const history = temporal.api.history.v1.History.decode(fs.readFileSync(path.join(DIR, file)));
-  expect(history.events.length).toBeGreaterThan(5);
-  await expect(
-    Worker.runReplayHistory({ workflowBundle: { codePath: readTestRunEnv().workflowBundlePath } }, history, file.replace(/\.pb$/, '')),
-  ).resolves.toBeUndefined();
-});
+it('replays every recorded history with the current workflow code, without nondeterminism', async () => {
+  expect(HISTORIES.length).toBeGreaterThanOrEqual(8);
+  const results = await replay(HISTORIES.map(({ file, history }) => ({ workflowId: file, history })));
+  expect(results.map((r) => r.workflowId)).toEqual(HISTORIES.map((h) => h.file));
+  const failures = results.filter((r) => r.error).map((r) => `${r.workflowId}: ${r.error?.message}`);
+  expect(failures).toEqual([]);
+}, 120_000);
+
+it('fails a history whose commands the code no longer issues (the replay check can fail)', async () => {
+  // a report history presented as a cleanup run: the code schedules planCleanup where the history has countReportRows
+  const report = HISTORIES.find((h) => h.workflowType === 'generateReportWorkflow');
+  expect(report).toBeDefined();
+  const forged = structuredClone(report!.history);
+  forged.events[0].workflowExecutionStartedEventAttributes.workflowType.name = 'cleanupOldDataWorkflow';
+  const [result] = await replay([{ workflowId: 'forged', history: forged }]);
+  expect(result.error).toBeInstanceOf(DeterminismViolationError);
+}, 60_000);
