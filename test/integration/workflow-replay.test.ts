@@ -7,6 +7,8 @@ import { readTestRunEnv } from '../support/test-env';
 
 // Histories in the SDK's JSON format (`temporal workflow show --output json`, historyToJSON), recorded by
 // `npm run histories:capture`: a change to a workflow that would break executions already running fails here.
+// A file named `<workflow>-<path>.pre-<patch>.json` is the history from before patched('<patch>'): it stays
+// until the patch is deprecated (CONTRIBUTING.md, "Changing a workflow").
 const DIR = path.join(__dirname, '..', 'histories');
 
 interface HistoryJson {
@@ -42,6 +44,19 @@ async function replay(histories: Array<{ workflowId: string; history: unknown }>
   return results;
 }
 
+function activityTypes(history: HistoryJson): string[] {
+  return history.events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+}
+
+function patchMarkers(history: HistoryJson): string[] {
+  return history.events
+    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+    .map((e) => {
+      const [payload] = e.markerRecordedEventAttributes.details['patch-data'].payloads;
+      return (JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8')) as { id: string }).id;
+    });
+}
+
 const HISTORIES = loadHistories();
 
 it('every workflow exported from workflows/index.ts has a recorded history, and each file is named after its workflow', () => {
@@ -54,7 +69,7 @@ it('every workflow exported from workflows/index.ts has a recorded history, and 
 });
 
 it('replays every recorded history with the current workflow code, without nondeterminism', async () => {
-  expect(HISTORIES.length).toBeGreaterThanOrEqual(8);
+  expect(HISTORIES.length).toBeGreaterThanOrEqual(9);
   const results = await replay(HISTORIES.map(({ file, history }) => ({ workflowId: file, history })));
   expect(results.map((r) => r.workflowId)).toEqual(HISTORIES.map((h) => h.file));
   const failures = results.filter((r) => r.error).map((r) => `${r.workflowId}: ${r.error?.message}`);
@@ -70,3 +85,14 @@ it('fails a history whose commands the code no longer issues (the replay check c
   const [result] = await replay([{ workflowId: 'forged', history: forged }]);
   expect(result.error).toBeInstanceOf(DeterminismViolationError);
 }, 60_000);
+
+it("keeps the cleanup real run from before patched('cleanup-real-run-skips-count') replaying beside the one recorded after it", () => {
+  const before = HISTORIES.find((h) => h.file === 'cleanup-old-data-real-run.pre-cleanup-real-run-skips-count.json');
+  const after = HISTORIES.find((h) => h.file === 'cleanup-old-data-real-run.json');
+  expect(before && after).toBeTruthy();
+  expect(activityTypes(before!.history)).toContain('countExpiredData');
+  expect(patchMarkers(before!.history)).toEqual([]);
+  expect(activityTypes(after!.history)).not.toContain('countExpiredData');
+  expect(activityTypes(after!.history)).toContain('deleteExpiredRows');
+  expect(patchMarkers(after!.history)).toEqual(['cleanup-real-run-skips-count']);
+});
