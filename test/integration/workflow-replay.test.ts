@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Worker, type ReplayResult } from '@temporalio/worker';
+import { NativeConnection, Worker, type ReplayResult } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import { createActivities } from '../../activities';
+import type { CleanupResult } from '../../src/jobs/contract';
 import * as workflows from '../../workflows';
+import { startTestSystem, type TestSystem } from '../support/system';
 import { readTestRunEnv } from '../support/test-env';
 
 // Histories in the SDK's JSON format (`temporal workflow show --output json`, historyToJSON), recorded by
@@ -11,6 +14,7 @@ import { readTestRunEnv } from '../support/test-env';
 // until the patch is deprecated (CONTRIBUTING.md, "Changing a workflow").
 const DIR = path.join(__dirname, '..', 'histories');
 
+/** a history as JSON, or as the proto objects fetchHistory() answers with */
 interface HistoryJson {
   events: Array<Record<string, any>>;
 }
@@ -53,7 +57,8 @@ function patchMarkers(history: HistoryJson): string[] {
     .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
     .map((e) => {
       const [payload] = e.markerRecordedEventAttributes.details['patch-data'].payloads;
-      return (JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8')) as { id: string }).id;
+      const data = typeof payload.data === 'string' ? Buffer.from(payload.data, 'base64') : Buffer.from(payload.data as Uint8Array);
+      return (JSON.parse(data.toString('utf8')) as { id: string }).id;
     });
 }
 
@@ -95,4 +100,55 @@ it("keeps the cleanup real run from before patched('cleanup-real-run-skips-count
   expect(activityTypes(after!.history)).not.toContain('countExpiredData');
   expect(activityTypes(after!.history)).toContain('deleteExpiredRows');
   expect(patchMarkers(after!.history)).toEqual(['cleanup-real-run-skips-count']);
+});
+
+describe("cleanup runs started after patched('cleanup-real-run-skips-count')", () => {
+  // a task queue of its own: no cleanup run another test file left behind reaches this worker
+  const taskQueue = `replay-cleanup-${Date.now().toString(36)}`;
+  let system: TestSystem;
+  let connection: NativeConnection;
+  let worker: Worker;
+  let running: Promise<void>;
+
+  beforeAll(async () => {
+    system = await startTestSystem({ api: false });
+    connection = await NativeConnection.connect({ address: system.config.temporal.address as string });
+    worker = await Worker.create({
+      connection,
+      namespace: system.config.temporal.namespace,
+      taskQueue,
+      workflowBundle: { codePath: readTestRunEnv().workflowBundlePath },
+      activities: createActivities(system.activityDeps),
+    });
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await connection?.close();
+    await system?.stop();
+  });
+
+  async function run(dryRun: boolean) {
+    const handle = await system.jobs.client.workflow.start('cleanupOldDataWorkflow', {
+      taskQueue,
+      workflowId: `${taskQueue}-${dryRun ? 'dry' : 'real'}`,
+      args: [{ dryRun }],
+    });
+    const result = (await handle.result()) as CleanupResult;
+    return { result, history: (await handle.fetchHistory()) as HistoryJson };
+  }
+
+  it('a real run records the patch and never asks countExpiredData; a dry run still counts and records no patch', async () => {
+    const real = await run(false);
+    expect(real.result.dryRun).toBe(false);
+    expect(patchMarkers(real.history)).toEqual(['cleanup-real-run-skips-count']);
+    expect(activityTypes(real.history)).not.toContain('countExpiredData');
+    expect(activityTypes(real.history)).toEqual(expect.arrayContaining(['planCleanup', 'deleteExpiredRows', 'deleteExpiredReports', 'recordCleanupRun']));
+
+    const dry = await run(true);
+    expect(dry.result.dryRun).toBe(true);
+    expect(patchMarkers(dry.history)).toEqual([]);
+    expect(activityTypes(dry.history)).toEqual(['planCleanup', 'countExpiredData', 'recordCleanupRun']);
+  }, 60_000);
 });
