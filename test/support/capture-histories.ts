@@ -5,7 +5,7 @@
  *
  *   npm run histories:capture                                  # every scenario
  *   npm run histories:capture -- ticket-notification           # the scenarios whose file starts with this
- *   HISTORIES_DIR=/tmp/h npm run histories:capture             # somewhere else than test/histories
+ *   npm run histories:capture -- --out /tmp/h                  # somewhere else than test/histories
  *
  * Never overwrites a `*.pre-<patch>.json` file: those are histories from before a patch (CONTRIBUTING.md).
  */
@@ -35,6 +35,8 @@ const DEFAULT_OUT = path.resolve(__dirname, '..', 'histories');
 /** fixed event times and ids keep the recorded inputs the same from one capture to the next */
 const OCCURRED_AT = '2026-01-05T09:00:00.000Z';
 const PDF_MAX_ROWS = 100;
+/** the server's clock may run a little behind ours */
+const CLOCK_SKEW_MS = 2_000;
 
 type Closed = 'COMPLETED' | 'FAILED' | 'CANCELLED';
 
@@ -220,8 +222,11 @@ async function buildScene(system: TestSystem, receiver: SmtpReceiver): Promise<S
 }
 
 async function main(): Promise<void> {
-  const outDir = path.resolve(process.env.HISTORIES_DIR ?? DEFAULT_OUT);
-  const only = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const outAt = args.indexOf('--out');
+  if (outAt >= 0 && !args[outAt + 1]) throw new Error('--out needs a directory');
+  const outDir = path.resolve(outAt >= 0 && args[outAt + 1] ? args[outAt + 1] : DEFAULT_OUT);
+  const only = args.filter((_, i) => outAt < 0 || (i !== outAt && i !== outAt + 1));
   const chosen = SCENARIOS.filter((s) => only.length === 0 || only.some((prefix) => s.file.startsWith(prefix)));
   if (chosen.length === 0) throw new Error(`no scenario matches ${only.join(', ')}; known: ${SCENARIOS.map((s) => s.file).join(', ')}`);
   // the retry needs the partly failed run before it
@@ -267,10 +272,10 @@ async function main(): Promise<void> {
       activityDeps: (deps) => ({ ...deps, mailer: smtp }),
     });
     const scene = await buildScene(system, receiver);
-    const captureStarted = Date.now();
 
     const recorded: Array<{ file: string; json: string }> = [];
     for (const scenario of chosen) {
+      const startedBefore = Date.now();
       const workflowId = await scenario.run(scene);
       const handle = system.jobs.client.workflow.getHandle(workflowId);
       await settled(handle);
@@ -278,8 +283,8 @@ async function main(): Promise<void> {
       if (status !== scenario.expect) throw new Error(`${scenario.file}: ${workflowId} ended ${status}, expected ${scenario.expect}`);
       const history = await handle.fetchHistory();
       const startedAt = history.events?.[0]?.eventTime?.seconds;
-      // a long-lived server may already hold this workflow id from an earlier capture
-      if (startedAt === undefined || Number(startedAt) * 1000 < captureStarted - 60_000) {
+      // a long-lived server may already hold this workflow id from an earlier capture: the start then joined that run
+      if (startedAt === undefined || (Number(startedAt) + 1) * 1000 < startedBefore - CLOCK_SKEW_MS) {
         throw new Error(`${scenario.file}: ${workflowId} was started before this capture; use a fresh server (unset TEMPORAL_ADDRESS)`);
       }
       recorded.push({ file: scenario.file, json: `${historyToJSON(history)}\n` });
