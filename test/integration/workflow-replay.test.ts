@@ -65,7 +65,7 @@ function patchMarkers(history: HistoryJson): string[] {
 const HISTORIES = loadHistories();
 
 it('every workflow exported from workflows/index.ts has a recorded history, and each file is named after its workflow', () => {
-  const exported = Object.keys(workflows).sort();
+  const exported = Object.entries(workflows).flatMap(([name, value]) => (typeof value === 'function' ? [name] : []));
   expect(exported.length).toBeGreaterThanOrEqual(3);
   const recorded = new Set(HISTORIES.map((h) => h.workflowType));
   expect(exported.filter((name) => !recorded.has(name))).toEqual([]);
