@@ -45,9 +45,14 @@ async function deadLetter(input: CleanupInput, err: unknown): Promise<void> {
 
 async function runCleanup(input: CleanupInput): Promise<CleanupResult> {
   const plan = await planCleanup({ dryRun: input.dryRun === true });
-  // a real run still asks, so executions already in flight replay the same commands; it answers with what it deleted
-  const wouldDelete = await countExpiredData(plan);
-  const counts = plan.dryRun ? wouldDelete : await deleteExpiredData(plan);
+  let counts: CleanupCounts;
+  if (plan.dryRun) {
+    counts = await countExpiredData(plan);
+  } else {
+    // real runs started before this patch asked for the counts they never used: they replay that step
+    if (!patched('cleanup-real-run-skips-count')) await countExpiredData(plan);
+    counts = await deleteExpiredData(plan);
+  }
   const result: CleanupResult = { dryRun: plan.dryRun, cutoffs: plan.cutoffs, counts };
   await recordCleanupRun({ workflowId: workflowInfo().workflowId, requestedBy: input.requestedBy ?? null, result });
   return result;

@@ -24,7 +24,7 @@ function stubDeps(): ActivityDeps {
 /** Everything a job type needs to run, be retried and be replayed; each missing piece is one line. */
 export function registryProblems(definitions: readonly JobDefinition[], options: RegistryCheckOptions): string[] {
   const problems: string[] = [];
-  const histories = fs.existsSync(options.historiesDir) ? fs.readdirSync(options.historiesDir) : [];
+  const histories = fs.existsSync(options.historiesDir) ? fs.readdirSync(options.historiesDir).filter((file) => file.endsWith('.json')) : [];
   try {
     createJobRegistry(definitions);
   } catch (err) {
@@ -52,7 +52,7 @@ export function registryProblems(definitions: readonly JobDefinition[], options:
     else if (Object.keys(d.activities(stubDeps())).length === 0) problems.push(`${name}: its activities factory gives no activities`);
     if (!Number.isInteger(d.workflowTaskSlots) || d.workflowTaskSlots < 1) problems.push(`${name}: workflowTaskSlots must be a positive integer`);
     if (!d.historyPrefix || !histories.some((file) => file.startsWith(`${d.historyPrefix}-`))) {
-      problems.push(`${name}: no recorded history ${d.historyPrefix ?? ''}-*.pb in ${path.relative(PROJECT_ROOT, options.historiesDir)}`);
+      problems.push(`${name}: no recorded history ${d.historyPrefix ?? ''}-*.json in ${path.relative(PROJECT_ROOT, options.historiesDir)}`);
     }
   }
   for (const queue of new Set(definitions.map((d) => d.taskQueue))) {
