@@ -182,8 +182,14 @@ describe('nightly cleanup', () => {
       );
       // the schedule names its runs `<schedule id>-<RFC 3339 time>`, colons included
       expect(listed.workflowId).toMatch(/^cleanup-old-data-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-      const detail = await api.get(`/api/admin/cleanup/runs/${encodeURIComponent(listed.workflowId)}`);
-      expect(detail.status).toBe(200);
+      // the run is listed once it recorded its result; the workflow closes a few milliseconds later
+      const detail = await waitFor(
+        async () => {
+          const answer = await api.get(`/api/admin/cleanup/runs/${encodeURIComponent(listed.workflowId)}`);
+          return answer.status === 200 && answer.body.status !== 'RUNNING' ? answer : undefined;
+        },
+        { what: 'the scheduled run to close' },
+      );
       expect(detail.body).toMatchObject({ workflowId: listed.workflowId, status: 'COMPLETED', result: { dryRun: false, counts: listed.counts } });
       expect((await api.get(`/api/admin/cleanup/runs/${CLEANUP_SCHEDULE_ID}-2000-01-01T03:00:00Z`)).status).toBe(404);
     } finally {
