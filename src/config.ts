@@ -29,6 +29,9 @@ export const envSchema = z.object({
     'must be a mysql://user:password@host:port/database URL (leave it unset for the embedded SQLite file)',
   ),
   SQLITE_FILE: optionalString,
+  DB_ACQUIRE_TIMEOUT_MS: positiveInt(5000),
+  DB_CONNECT_TIMEOUT_MS: positiveInt(5000),
+  DB_QUERY_TIMEOUT_MS: positiveInt(5000),
 
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -76,7 +79,13 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   dataDir: string;
   api: { host: string; port: number; appUrl: string; jsonBodyLimit: string; tokenTtlHours: number };
-  database: { client: 'mysql2'; url: string } | { client: 'better-sqlite3'; filename: string };
+  /** the timeouts turn a stalled database into errors (503 from the API) instead of hanging requests */
+  database: ({ client: 'mysql2'; url: string } | { client: 'better-sqlite3'; filename: string }) & {
+    acquireTimeoutMs: number;
+    connectTimeoutMs: number;
+    /** per statement, in the API process only; on SQLite its busy timeout */
+    queryTimeoutMs: number;
+  };
   temporal: {
     /** undefined: `npm start` runs the embedded dev server */
     address: string | undefined;
@@ -129,9 +138,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       jsonBodyLimit: env.JSON_BODY_LIMIT,
       tokenTtlHours: env.TOKEN_TTL_HOURS,
     },
-    database: env.DATABASE_URL
-      ? { client: 'mysql2', url: env.DATABASE_URL }
-      : { client: 'better-sqlite3', filename: path.resolve(env.SQLITE_FILE ?? path.join(dataDir, 'helpdesk.sqlite')) },
+    database: {
+      ...(env.DATABASE_URL
+        ? { client: 'mysql2' as const, url: env.DATABASE_URL }
+        : { client: 'better-sqlite3' as const, filename: path.resolve(env.SQLITE_FILE ?? path.join(dataDir, 'helpdesk.sqlite')) }),
+      acquireTimeoutMs: env.DB_ACQUIRE_TIMEOUT_MS,
+      connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: env.DB_QUERY_TIMEOUT_MS,
+    },
     temporal: {
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,

@@ -14,11 +14,12 @@ describe('configuration', () => {
     expect(config.retention).toEqual({ activityLogDays: 90, failedJobDays: 30, reportDays: 7 });
     expect(config.cleanup).toEqual({ cron: '0 3 * * *', batchSize: 5000, catchupMinutes: 60 });
     expect(config.reports.pdfMaxRows).toBe(50_000);
+    expect(config.database).toMatchObject({ acquireTimeoutMs: 5000, connectTimeoutMs: 5000, queryTimeoutMs: 5000 });
   });
 
   it('uses MySQL when DATABASE_URL is a mysql URL', () => {
     const config = loadConfig({ DATABASE_URL: 'mysql://root@127.0.0.1:3306/helpdesk' });
-    expect(config.database).toEqual({ client: 'mysql2', url: 'mysql://root@127.0.0.1:3306/helpdesk' });
+    expect(config.database).toMatchObject({ client: 'mysql2', url: 'mysql://root@127.0.0.1:3306/helpdesk' });
   });
 
   it.each([
@@ -31,11 +32,19 @@ describe('configuration', () => {
     ['WORKER_CONCURRENCY_REPORTS', '0'],
     ['SMTP_MAX_CONNECTIONS', 'many'],
     ['CLEANUP_CRON', 'every night'],
+    ['DB_ACQUIRE_TIMEOUT_MS', '0'],
+    ['DB_QUERY_TIMEOUT_MS', 'soon'],
+    ['DB_CONNECT_TIMEOUT_MS', '-1'],
     ['CLEANUP_CATCHUP_MINUTES', '-5'],
     ['LOG_LEVEL', 'loud'],
   ])('rejects %s=%s with an error naming the variable', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+
+  it('reads the database timeouts', () => {
+    const config = loadConfig({ DB_ACQUIRE_TIMEOUT_MS: '1000', DB_CONNECT_TIMEOUT_MS: '2000', DB_QUERY_TIMEOUT_MS: '3000' });
+    expect(config.database).toMatchObject({ acquireTimeoutMs: 1000, connectTimeoutMs: 2000, queryTimeoutMs: 3000 });
   });
 
   it('never echoes a rejected DATABASE_URL or SMTP_URL, which may hold a password', () => {
