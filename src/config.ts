@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -8,10 +9,36 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
+/** One field value as both cron-parser and Temporal's schedule parser read it: a number or a month/day name. */
+const CRON_PART = /^(\*|(\d+|[a-z]{3,})(-(\d+|[a-z]{3,}))?)(\/\d+)?$/i;
+
+/**
+ * Why a cleanup cron expression would not run as written, or undefined when it would: exactly the 5 fields
+ * Temporal reads (minute hour day-of-month month day-of-week, no seconds), values in range (cron-parser),
+ * and none of the extensions Temporal's schedules lack (`?`, `L`, `W`, `#`, `H`).
+ */
+export function cronExpressionProblem(expression: string): string | undefined {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5) return 'must be a 5-field cron expression (minute hour day-of-month month day-of-week, UTC)';
+  const names = fields.findIndex((field, i) => field.split(',').some((part) => !CRON_PART.test(part) || (i < 3 && /[a-z]/i.test(part))));
+  if (names !== -1) return `must use only numbers, *, ranges, lists and steps (and month or day names) in each field; "${fields[names]}" is not`;
+  // standard cron runs on a day-of-month OR a weekday; Temporal's schedules need both: refuse the ambiguous form
+  if (fields[2] !== '*' && fields[4] !== '*') return 'must not restrict both the day of the month and the day of the week';
+  try {
+    CronExpressionParser.parse(fields.join(' '), { tz: 'UTC' });
+  } catch (err) {
+    return `is not a valid cron expression: ${(err as Error).message}`;
+  }
+  return undefined;
+}
+
 const cronExpression = z
   .string()
   .default('0 3 * * *')
-  .refine((value) => value.trim().split(/\s+/).length === 5, 'must be a 5-field cron expression');
+  .superRefine((value, ctx) => {
+    const problem = cronExpressionProblem(value);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+  });
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),

@@ -50,6 +50,29 @@ describe('the start command', () => {
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: Invalid configuration: PORT /)]);
   });
 
+  it.each(['99 * * * *', '0 0 3 * * *'])('with CLEANUP_CRON=%s stops at once with one line naming it, before starting anything', (cron) => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', START], {
+      cwd: ROOT,
+      env: { ...process.env, CLEANUP_CRON: cron },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: Invalid configuration: CLEANUP_CRON /)]);
+    expect(result.stdout).toBe('');
+  });
+
+  it('with CLEANUP_CRON=99 * * * * the default worker on its own stops too, naming it, instead of crash-looping on the schedule', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'workers', 'default.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, CLEANUP_CRON: '99 * * * *', TEMPORAL_ADDRESS: readTestRunEnv().temporalAddress },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(`${result.stdout}${result.stderr}`).toMatch(/Invalid configuration: CLEANUP_CRON /);
+  });
+
   it('brings up the dev server, workers and API; a documented request shows in Temporal with its tags; Ctrl-C leaves no process behind', async () => {
     const run = readTestRunEnv();
     const dataDir = fs.mkdtempSync(path.join(run.tmpDir, 'start-'));
