@@ -28,6 +28,10 @@ import {
 import { jobSearchAttributes, type JobTags } from './search-attributes';
 
 const CALL_DEADLINE_MS = 5_000;
+/** Temporal down: a request learns it within this (then 503) instead of waiting out the call deadline in retries. */
+const CONNECT_DEADLINE_MS = 1_500;
+/** After an outage the channel tries again at least this often, so jobs start again soon after Temporal is back. */
+const MAX_RECONNECT_BACKOFF_MS = 2_000;
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_UNAVAILABLE = 14;
 
@@ -43,6 +47,14 @@ function grpcCodeOf(err: unknown): number | undefined {
 function reachedServer(err: unknown): boolean {
   const e = err as { details?: string; cause?: { details?: string } } | undefined;
   return /remote_addr=/.test(`${e?.details ?? ''} ${e?.cause?.details ?? ''}`);
+}
+
+/** A connection that can say whether it is connected, or connect within a deadline, before a call goes out. */
+class GatewayConnection extends Connection {
+  /** Resolves once the channel is connected (at once when it already is); rejects at the deadline. */
+  connected(deadline: number): Promise<void> {
+    return this.untilReady(deadline);
+  }
 }
 
 export interface StartedJob {
@@ -81,14 +93,17 @@ export interface JobsGatewayOptions {
 /** The only code that talks to the Temporal client: start, describe, cancel, list. */
 export class JobsGateway {
   private constructor(
-    private readonly connection: Connection,
+    private readonly connection: GatewayConnection,
     readonly client: Client,
     private readonly logger: Logger,
   ) {}
 
   static create(options: JobsGatewayOptions): JobsGateway {
     // lazy: the API starts and reports "not ready" while Temporal is down, instead of crashing
-    const connection = Connection.lazy({ address: options.address });
+    const connection = GatewayConnection.lazy({
+      address: options.address,
+      channelArgs: { 'grpc.max_reconnect_backoff_ms': MAX_RECONNECT_BACKOFF_MS },
+    }) as GatewayConnection;
     const client = new Client({ connection, namespace: options.namespace });
     return new JobsGateway(connection, client, options.logger);
   }
@@ -351,7 +366,16 @@ export class JobsGateway {
     return { workflowId, runId: existing.runId, started: true };
   }
 
-  private withDeadline<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Every call first waits (briefly) for a connected channel: while Temporal is down, the SDK's retries of
+   * UNAVAILABLE would otherwise use up the whole call deadline. Not connected in time → UNAVAILABLE, never sent.
+   */
+  private async withDeadline<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      await this.connection.connected(Date.now() + CONNECT_DEADLINE_MS);
+    } catch (err) {
+      throw Object.assign(new Error(`Temporal is unreachable: ${(err as Error).message}`), { code: GRPC_UNAVAILABLE, cause: err });
+    }
     return this.connection.withDeadline(Date.now() + CALL_DEADLINE_MS, fn);
   }
 
