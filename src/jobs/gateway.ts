@@ -30,6 +30,7 @@ import { jobSearchAttributes, type JobTags } from './search-attributes';
 const CALL_DEADLINE_MS = 5_000;
 /** Temporal down: a request learns it within this (then 503) instead of waiting out the call deadline in retries. */
 const CONNECT_DEADLINE_MS = 1_500;
+const REACHABLE_DEADLINE_MS = 2_000;
 /** After an outage the channel tries again at least this often, so jobs start again soon after Temporal is back. */
 const MAX_RECONNECT_BACKOFF_MS = 2_000;
 const GRPC_DEADLINE_EXCEEDED = 4;
@@ -110,7 +111,8 @@ export class JobsGateway {
 
   async isReachable(): Promise<boolean> {
     try {
-      await this.withDeadline(() => this.client.workflowService.getSystemInfo({}));
+      // a readiness probe must answer quickly: a server that takes longer counts as down
+      await this.withDeadline(() => this.client.workflowService.getSystemInfo({}), REACHABLE_DEADLINE_MS);
       return true;
     } catch {
       return false;
@@ -370,13 +372,13 @@ export class JobsGateway {
    * Every call first waits (briefly) for a connected channel: while Temporal is down, the SDK's retries of
    * UNAVAILABLE would otherwise use up the whole call deadline. Not connected in time → UNAVAILABLE, never sent.
    */
-  private async withDeadline<T>(fn: () => Promise<T>): Promise<T> {
+  private async withDeadline<T>(fn: () => Promise<T>, deadlineMs = CALL_DEADLINE_MS): Promise<T> {
     try {
       await this.connection.connected(Date.now() + CONNECT_DEADLINE_MS);
     } catch (err) {
       throw Object.assign(new Error(`Temporal is unreachable: ${(err as Error).message}`), { code: GRPC_UNAVAILABLE, cause: err });
     }
-    return this.connection.withDeadline(Date.now() + CALL_DEADLINE_MS, fn);
+    return this.connection.withDeadline(Date.now() + deadlineMs, fn);
   }
 
   private translate(err: unknown): Error {
