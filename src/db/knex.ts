@@ -8,7 +8,7 @@ export type Db = Knex;
 
 /** How long the database may take before a caller gets an error (a 503 from the API) instead of waiting. */
 export interface DatabaseTimeouts {
-  /** waiting for a free pooled connection (knex acquireConnectionTimeout) */
+  /** waiting for a free pooled connection (knex acquireConnectionTimeout), where requests wait (the API) */
   acquireTimeoutMs: number;
   /** opening a TCP connection to MySQL/MariaDB (mysql2 connectTimeout) */
   connectTimeoutMs: number;
@@ -55,23 +55,28 @@ function limitStatements(conn: RawMysqlConnection, timeoutMs: number, done: (err
 
 export interface CreateDbOptions {
   /**
-   * Per-statement limit for the API, whose requests must answer (503) rather than hang; workers leave it off,
-   * since report exports and cleanup batches legitimately run longer. On SQLite it is the busy timeout.
+   * The API, whose requests must answer (503) rather than hang: bounded pool waits and statements (on SQLite
+   * the busy timeout). Workers leave it off: a report export holds SQLite's one connection for its whole run,
+   * and exports and cleanup batches legitimately take longer than a request may.
    */
-  limitStatements?: boolean;
+  interactive?: boolean;
 }
+
+/** knex's own default, for processes where nothing waits on an answer */
+const BACKGROUND_ACQUIRE_TIMEOUT_MS = 60_000;
 
 export function createDb(database: DatabaseConfig, pool: { min?: number; max?: number } = {}, options: CreateDbOptions = {}): Db {
   const timeouts: DatabaseTimeouts = database;
+  const acquireConnectionTimeout = options.interactive ? timeouts.acquireTimeoutMs : BACKGROUND_ACQUIRE_TIMEOUT_MS;
   if (database.client === 'mysql2') {
     return knexFactory({
       client: 'mysql2',
       connection: mysqlConnection(database.url, timeouts.connectTimeoutMs),
-      acquireConnectionTimeout: timeouts.acquireTimeoutMs,
+      acquireConnectionTimeout,
       pool: {
         min: pool.min ?? 0,
         max: pool.max ?? 10,
-        ...(options.limitStatements
+        ...(options.interactive
           ? { afterCreate: (conn: RawMysqlConnection, done: (err: Error | null, conn: unknown) => void) => limitStatements(conn, timeouts.queryTimeoutMs, done) }
           : {}),
       },
@@ -79,12 +84,12 @@ export function createDb(database: DatabaseConfig, pool: { min?: number; max?: n
   }
   fs.mkdirSync(path.dirname(database.filename), { recursive: true });
   // better-sqlite3 waits for a lock synchronously: the whole process stalls for up to the busy timeout
-  const busyTimeoutMs = options.limitStatements ? timeouts.queryTimeoutMs : 15_000;
+  const busyTimeoutMs = options.interactive ? timeouts.queryTimeoutMs : 15_000;
   return knexFactory({
     client: 'better-sqlite3',
     connection: { filename: database.filename },
     useNullAsDefault: true,
-    acquireConnectionTimeout: timeouts.acquireTimeoutMs,
+    acquireConnectionTimeout,
     pool: {
       min: 1,
       max: 1,
@@ -100,9 +105,9 @@ export function createDb(database: DatabaseConfig, pool: { min?: number; max?: n
   });
 }
 
-/** The API process's connection: every statement bounded by DB_QUERY_TIMEOUT_MS. */
+/** The API process's connection: pool waits bounded by DB_ACQUIRE_TIMEOUT_MS, statements by DB_QUERY_TIMEOUT_MS. */
 export function createApiDb(database: DatabaseConfig): Db {
-  return createDb(database, {}, { limitStatements: true });
+  return createDb(database, {}, { interactive: true });
 }
 
 export function isSqlite(db: Db): boolean {
