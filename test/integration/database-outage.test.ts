@@ -165,6 +165,38 @@ if (onMysql) {
       expect((await call.me()).status).toBe(200);
       await waitFor(async () => (await call.ready()).status === 200, { timeoutMs: 15_000, what: '/ready to answer 200 again' });
     }, 60_000);
+
+    it('when requests waiting on a lock hold every pooled connection, the next one answers 503 after DB_ACQUIRE_TIMEOUT_MS instead of queueing', async () => {
+      // statements may wait 30 s here, so only the pool wait can end the next request early
+      const slowApi = await spawnApiProcess({ ...system.env, DB_QUERY_TIMEOUT_MS: '30000', DB_ACQUIRE_TIMEOUT_MS: '1000' });
+      const call = setup.requests(slowApi.baseUrl);
+      const locker = await mysql.createConnection(system.env.DATABASE_URL);
+      let locked = false;
+      let autoUnlock: NodeJS.Timeout | undefined;
+      const unlock = async () => {
+        clearTimeout(autoUnlock);
+        if (!locked) return;
+        locked = false;
+        await locker.query('UNLOCK TABLES');
+      };
+      try {
+        await locker.query('LOCK TABLES users WRITE');
+        locked = true;
+        autoUnlock = setTimeout(() => void unlock(), 20_000);
+        // the API's pool holds 10 connections: ten requests reading users take them all and wait
+        const waiting = Array.from({ length: 10 }, () => call.me());
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        const next = await call.me();
+        expect(locked).toBe(true);
+        expectServiceUnavailable(next, 'the request beyond the pool');
+        await unlock();
+        expect((await Promise.all(waiting)).map((response) => response.status)).toEqual(Array(10).fill(200));
+      } finally {
+        await unlock();
+        await locker.end();
+        await slowApi.stop();
+      }
+    }, 60_000);
   });
 } else {
   describe('SQLite with the write lock held by another connection, seen by the API process', () => {
