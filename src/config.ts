@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -9,10 +10,36 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
+/** One field value as both cron-parser and Temporal's schedule parser read it: a number or a month/day name. */
+const CRON_PART = /^(\*|(\d+|[a-z]{3,})(-(\d+|[a-z]{3,}))?)(\/\d+)?$/i;
+
+/**
+ * Why a cleanup cron expression would not run as written, or undefined when it would: exactly the 5 fields
+ * Temporal reads (minute hour day-of-month month day-of-week, no seconds), values in range (cron-parser),
+ * and none of the extensions Temporal's schedules lack (`?`, `L`, `W`, `#`, `H`).
+ */
+export function cronExpressionProblem(expression: string): string | undefined {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5) return 'must be a 5-field cron expression (minute hour day-of-month month day-of-week, UTC)';
+  const names = fields.findIndex((field, i) => field.split(',').some((part) => !CRON_PART.test(part) || (i < 3 && /[a-z]/i.test(part))));
+  if (names !== -1) return `must use only numbers, *, ranges, lists and steps (and month or day names) in each field; "${fields[names]}" is not`;
+  // standard cron runs on a day-of-month OR a weekday; Temporal's schedules need both: refuse the ambiguous form
+  if (fields[2] !== '*' && fields[4] !== '*') return 'must not restrict both the day of the month and the day of the week';
+  try {
+    CronExpressionParser.parse(fields.join(' '), { tz: 'UTC' });
+  } catch (err) {
+    return `is not a valid cron expression: ${(err as Error).message}`;
+  }
+  return undefined;
+}
+
 const cronExpression = z
   .string()
   .default('0 3 * * *')
-  .refine((value) => value.trim().split(/\s+/).length === 5, 'must be a 5-field cron expression');
+  .superRefine((value, ctx) => {
+    const problem = cronExpressionProblem(value);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+  });
 
 /** Express's named ranges, besides addresses and CIDRs. */
 const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -67,6 +94,9 @@ export const envSchema = z.object({
     'must be a mysql://user:password@host:port/database URL (leave it unset for the embedded SQLite file)',
   ),
   SQLITE_FILE: optionalString,
+  DB_ACQUIRE_TIMEOUT_MS: positiveInt(5000),
+  DB_CONNECT_TIMEOUT_MS: positiveInt(5000),
+  DB_QUERY_TIMEOUT_MS: positiveInt(5000),
 
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -115,7 +145,13 @@ export interface Config {
   dataDir: string;
   /** trustProxy: Express's 'trust proxy' (false: none, a hop count, or addresses/CIDRs/range names) */
   api: { host: string; port: number; appUrl: string; jsonBodyLimit: string; tokenTtlHours: number; trustProxy: false | number | string[] };
-  database: { client: 'mysql2'; url: string } | { client: 'better-sqlite3'; filename: string };
+  /** the timeouts turn a stalled database into errors (503 from the API) instead of hanging requests */
+  database: ({ client: 'mysql2'; url: string } | { client: 'better-sqlite3'; filename: string }) & {
+    acquireTimeoutMs: number;
+    connectTimeoutMs: number;
+    /** per statement, in the API process only; on SQLite its busy timeout */
+    queryTimeoutMs: number;
+  };
   temporal: {
     /** undefined: `npm start` runs the embedded dev server */
     address: string | undefined;
@@ -169,9 +205,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       tokenTtlHours: env.TOKEN_TTL_HOURS,
       trustProxy: env.TRUST_PROXY,
     },
-    database: env.DATABASE_URL
-      ? { client: 'mysql2', url: env.DATABASE_URL }
-      : { client: 'better-sqlite3', filename: path.resolve(env.SQLITE_FILE ?? path.join(dataDir, 'helpdesk.sqlite')) },
+    database: {
+      ...(env.DATABASE_URL
+        ? { client: 'mysql2' as const, url: env.DATABASE_URL }
+        : { client: 'better-sqlite3' as const, filename: path.resolve(env.SQLITE_FILE ?? path.join(dataDir, 'helpdesk.sqlite')) }),
+      acquireTimeoutMs: env.DB_ACQUIRE_TIMEOUT_MS,
+      connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: env.DB_QUERY_TIMEOUT_MS,
+    },
     temporal: {
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,

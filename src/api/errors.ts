@@ -23,4 +23,5 @@ export const notFound = (what = 'Resource') => new AppError(404, 'not_found', `$
 export const conflict = (message: string) => new AppError(409, 'conflict', message);
 export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
   new AppError(429, 'too_many_requests', message, undefined, { 'Retry-After': String(retryAfterSeconds) });
-export const serviceUnavailable = (message: string) => new AppError(503, 'service_unavailable', message);
+export const serviceUnavailable = (message: string, retryAfterSeconds = 5) =>
+  new AppError(503, 'service_unavailable', message, undefined, { 'Retry-After': String(retryAfterSeconds) });

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { createAuthService } from '../auth/auth-service';
 import { loadConfig, temporalAddress } from '../config';
-import { createDb } from '../db/knex';
+import { createApiDb } from '../db/knex';
 import { createRepositories } from '../db/repositories';
 import { JobsGateway } from '../jobs/gateway';
 import { createLogger } from '../logger';
@@ -13,7 +13,7 @@ import { rateLimitSettings } from './middleware/rate-limits';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { component: 'api' });
-  const db = createDb(config.database);
+  const db = createApiDb(config.database);
   const repos = createRepositories(db);
   const jobs = JobsGateway.create({ address: temporalAddress(config), namespace: config.temporal.namespace, logger });
   const auth = createAuthService(repos, { tokenTtlHours: config.api.tokenTtlHours });

@@ -7,7 +7,7 @@ import { prepareDatabase } from '../db/prepare';
 import { DEMO_LOGINS, DEMO_PASSWORD, isDatabaseEmpty, seedDemoData } from '../db/seed-demo';
 import { ALL_TASK_QUEUES } from '../jobs/contract';
 import { PROJECT_ROOT, resolveTemporalCli } from '../temporal/cli-resolver';
-import { startDevServer, type RunningDevServer } from '../temporal/dev-server';
+import { launchDevServer } from '../temporal/dev-server';
 import { ChildProcessSupervisor } from './child-process-supervisor';
 
 const say = (line: string) => console.log(`[start] ${line}`);
@@ -84,7 +84,14 @@ async function workflowBundleFor(config: Config): Promise<string> {
 }
 
 /** `npm start`: dev server (unless TEMPORAL_ADDRESS is set), database, one worker per queue, the API. */
-let devServer: RunningDevServer | undefined;
+let devServer: { stop(): Promise<void> } | undefined;
+/** set while the dev server is first starting, so a Ctrl-C meanwhile still stops it */
+let devServerStarting: Promise<{ stop(): Promise<void> }> | undefined;
+
+async function stopDevServer(): Promise<void> {
+  const server = devServer ?? (await devServerStarting?.catch(() => undefined));
+  await server?.stop();
+}
 let supervisor: ChildProcessSupervisor | undefined;
 
 async function main(): Promise<void> {
@@ -101,9 +108,9 @@ async function main(): Promise<void> {
     shuttingDown = true;
     say(`${signal}: stopping workers and API`);
     await children.stopAll();
-    if (devServer) {
+    if (devServer || devServerStarting) {
       say('stopping the Temporal dev server');
-      await devServer.stop();
+      await stopDevServer();
     }
     say('stopped');
     process.exit(0);
@@ -117,14 +124,18 @@ async function main(): Promise<void> {
     }
     const cli = resolveTemporalCli({ cliPath: config.temporal.cliPath, log: say });
     say(`starting the Temporal dev server (${cli.kind === 'path' ? cli.path : 'SDK download'})`);
-    devServer = await startDevServer({
-      cli,
-      port: config.temporal.devPort,
-      uiPort: config.temporal.uiPort,
-      dbFile: path.join(config.dataDir, 'temporal.sqlite'),
-      namespaces: config.temporal.namespace === 'default' ? [] : [config.temporal.namespace],
-      logFile: path.join(config.dataDir, 'temporal.log'),
-    });
+    // supervised like the workers and the API: started again on the same port, from the same state file, if it dies
+    devServerStarting = children.superviseService('the Temporal dev server', () =>
+      launchDevServer({
+        cli,
+        port: config.temporal.devPort,
+        uiPort: config.temporal.uiPort,
+        dbFile: path.join(config.dataDir, 'temporal.sqlite'),
+        namespaces: config.temporal.namespace === 'default' ? [] : [config.temporal.namespace],
+        logFile: path.join(config.dataDir, 'temporal.log'),
+      }),
+    );
+    devServer = await devServerStarting;
   }
   if (shuttingDown) return;
 
@@ -146,6 +157,6 @@ async function main(): Promise<void> {
 main().catch(async (err: unknown) => {
   console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
   await supervisor?.stopAll();
-  await devServer?.stop();
+  await stopDevServer();
   process.exit(1);
 });

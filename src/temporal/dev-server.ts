@@ -23,6 +23,11 @@ export interface RunningDevServer {
   stop(): Promise<void>;
 }
 
+export interface DevServerProcess extends RunningDevServer {
+  /** settles, with how it ended, when the server exits (or, without a child process to watch, stops answering) */
+  exited: Promise<string>;
+}
+
 const searchAttributeFlags = Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
 
 async function waitUntilServing(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -59,7 +64,12 @@ function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
 }
 
 /** Starts `temporal server start-dev` with our search attributes registered in every namespace. */
-export async function startDevServer(options: DevServerOptions): Promise<RunningDevServer> {
+export function startDevServer(options: DevServerOptions): Promise<RunningDevServer> {
+  return launchDevServer(options);
+}
+
+/** Like startDevServer, and tells when the server ends, so a supervisor can start it again (same port, same state file). */
+export async function launchDevServer(options: DevServerOptions): Promise<DevServerProcess> {
   const address = `127.0.0.1:${options.port}`;
   const uiUrl = options.uiPort ? `http://127.0.0.1:${options.uiPort}` : undefined;
   if (options.cli.kind === 'sdk-download') return startWithSdkDownload(options, address, uiUrl);
@@ -76,16 +86,41 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   const logFd = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
   const child = spawn(options.cli.path, args, { stdio: ['ignore', logFd, logFd] });
   if (typeof logFd === 'number') fs.closeSync(logFd);
+  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
   try {
     await waitUntilServing(address, child, 60_000);
   } catch (err) {
     await stopChild(child, 2000);
     throw err;
   }
-  return { address, uiUrl, stop: () => stopChild(child) };
+  return { address, uiUrl, exited, stop: () => stopChild(child) };
 }
 
-async function startWithSdkDownload(options: DevServerOptions, address: string, uiUrl: string | undefined): Promise<RunningDevServer> {
+/** Without a child process of our own to watch: the server counts as gone after three missed checks in a row. */
+function watchAnswers(address: string, isStopped: () => boolean, everyMs = 2000): Promise<string> {
+  return new Promise((resolve) => {
+    let missed = 0;
+    const check = async () => {
+      if (isStopped()) return resolve('stopped');
+      try {
+        const connection = await Connection.connect({ address, connectTimeout: everyMs });
+        try {
+          await connection.withDeadline(Date.now() + everyMs, () => connection.workflowService.getSystemInfo({}));
+          missed = 0;
+        } finally {
+          await connection.close();
+        }
+      } catch {
+        missed += 1;
+      }
+      if (missed >= 3) return resolve('stopped answering');
+      setTimeout(() => void check(), everyMs).unref();
+    };
+    setTimeout(() => void check(), everyMs).unref();
+  });
+}
+
+async function startWithSdkDownload(options: DevServerOptions, address: string, uiUrl: string | undefined): Promise<DevServerProcess> {
   // only reached on machines where the SDK may download the CLI itself
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   const env = await TestWorkflowEnvironment.createLocal({
@@ -100,5 +135,19 @@ async function startWithSdkDownload(options: DevServerOptions, address: string, 
       searchAttributes: [JobTypeKey, TicketIdKey, CompanyIdKey, RequestedByKey],
     },
   });
-  return { address, uiUrl, stop: () => env.teardown() };
+  let stopped = false;
+  const exited = watchAnswers(address, () => stopped).then(async (how) => {
+    if (!stopped) await env.teardown().catch(() => undefined);
+    return how;
+  });
+  return {
+    address,
+    uiUrl,
+    exited,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await env.teardown();
+    },
+  };
 }

@@ -9,6 +9,8 @@ import { jestWorkerId, readTestRunEnv, workerDatabaseUrl } from '../support/test
 const MIGRATION = '013_delivery_ticket_scoped_key';
 
 /** A database of its own (SQLite file or MariaDB schema), migrated up to just before 013. */
+const TIMEOUTS = { acquireTimeoutMs: 5_000, connectTimeoutMs: 5_000, queryTimeoutMs: 5_000 };
+
 async function databaseBefore013(): Promise<{ db: Knex; drop(): Promise<void> }> {
   const run = readTestRunEnv();
   const mysqlUrl = workerDatabaseUrl(run);
@@ -18,11 +20,11 @@ async function databaseBefore013(): Promise<{ db: Knex; drop(): Promise<void> }>
     const url = new URL(mysqlUrl);
     url.pathname = `${url.pathname}_m013`;
     await ensureMysqlDatabase(url.toString());
-    db = createDb({ client: 'mysql2', url: url.toString() });
+    db = createDb({ client: 'mysql2', url: url.toString(), ...TIMEOUTS });
     drop = () => dropMysqlDatabase(url.toString());
   } else {
     const filename = path.join(run.tmpDir, `m013-w${jestWorkerId()}-${uniqueSuffix()}.sqlite`);
-    db = createDb({ client: 'better-sqlite3', filename });
+    db = createDb({ client: 'better-sqlite3', filename, ...TIMEOUTS });
   }
   for (;;) {
     const [, pending] = (await db.migrate.list({ migrationSource })) as [unknown[], Array<{ file?: string } | [string]>];

@@ -15,6 +15,19 @@ function descendants(pid: number): number[] {
   return children.flatMap((child) => [child, ...descendants(child)]);
 }
 
+function commandLine(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
+/** The `temporal server start-dev` process among the start command's descendants. */
+function devServerPid(root: number): number | undefined {
+  return descendants(root).find((pid) => /\bserver start-dev\b/.test(commandLine(pid)));
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -48,6 +61,29 @@ describe('the start command', () => {
     });
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: Invalid configuration: PORT /)]);
+  });
+
+  it.each(['99 * * * *', '0 0 3 * * *'])('with CLEANUP_CRON=%s stops at once with one line naming it, before starting anything', (cron) => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', START], {
+      cwd: ROOT,
+      env: { ...process.env, CLEANUP_CRON: cron },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: Invalid configuration: CLEANUP_CRON /)]);
+    expect(result.stdout).toBe('');
+  });
+
+  it('with CLEANUP_CRON=99 * * * * the default worker on its own stops too, naming it, instead of crash-looping on the schedule', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'workers', 'default.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, CLEANUP_CRON: '99 * * * *', TEMPORAL_ADDRESS: readTestRunEnv().temporalAddress },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(`${result.stdout}${result.stderr}`).toMatch(/Invalid configuration: CLEANUP_CRON /);
   });
 
   it('brings up the dev server, workers and API; a documented request shows in Temporal with its tags; Ctrl-C leaves no process behind', async () => {
@@ -103,16 +139,50 @@ describe('the start command', () => {
         await connection.close();
       }
       expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
+
+      // the dev server dies (kill -9): the supervisor starts it again on its port, from its state file, and jobs run again
+      const firstServer = devServerPid(child.pid as number);
+      expect(firstServer).toBeDefined();
+      process.kill(firstServer as number, 'SIGKILL');
+      const startJob = () =>
+        fetch(`${api}/api/admin/cleanup/runs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${login.token}` },
+          body: JSON.stringify({ dryRun: true }),
+        });
+      const restarted = await waitFor(
+        async () => {
+          const response = await startJob();
+          return response.status === 202 ? ((await response.json()) as { workflowId: string }) : undefined;
+        },
+        { timeoutMs: 90_000, what: `a job request to be accepted after the dev server was killed:\n${output}` },
+      );
+      expect(devServerPid(child.pid as number)).not.toBe(firstServer);
+      expect(output).toMatch(/the Temporal dev server exited \(SIGKILL\); starting it again/);
+      const reconnected = await Connection.connect({ address: `127.0.0.1:${devPort}` });
+      try {
+        const client = new Client({ connection: reconnected });
+        // the workers run it: they found the server again too
+        await waitFor(async () => (await client.workflow.getHandle(restarted.workflowId).describe()).status.name === 'COMPLETED', {
+          timeoutMs: 90_000,
+          what: 'the job started after the restart to complete',
+        });
+        // same state file: the run from before the kill is still there
+        expect((await client.workflow.getHandle(workflowId).describe()).status.name).toBe('COMPLETED');
+      } finally {
+        await reconnected.close();
+      }
     } finally {
       const tree = descendants(child.pid as number);
-      expect(tree.length).toBeGreaterThanOrEqual(5); // dev server, three workers, API
       // Ctrl-C in a terminal signals every process of the foreground group at once
       process.kill(-(child.pid as number), 'SIGINT');
       expect(await exited).toBe(0);
       await waitFor(async () => tree.every((pid) => !alive(pid)), { timeoutMs: 20_000, what: 'every child to exit' });
+      // asserted after the shutdown, so a failure above never leaves the processes behind
+      expect(tree.length).toBeGreaterThanOrEqual(5); // dev server, three workers, API
     }
     // the dev server persisted its state under DATA_DIR, beside the one workflow bundle the workers shared
     expect(fs.existsSync(path.join(dataDir, 'temporal.sqlite'))).toBe(true);
     expect(fs.existsSync(path.join(dataDir, 'workflow-bundle.js'))).toBe(true);
-  }, 180_000);
+  }, 360_000);
 });

@@ -14,11 +14,12 @@ describe('configuration', () => {
     expect(config.retention).toEqual({ activityLogDays: 90, failedJobDays: 30, reportDays: 7 });
     expect(config.cleanup).toEqual({ cron: '0 3 * * *', batchSize: 5000, catchupMinutes: 60 });
     expect(config.reports.pdfMaxRows).toBe(50_000);
+    expect(config.database).toMatchObject({ acquireTimeoutMs: 5000, connectTimeoutMs: 5000, queryTimeoutMs: 5000 });
   });
 
   it('uses MySQL when DATABASE_URL is a mysql URL', () => {
     const config = loadConfig({ DATABASE_URL: 'mysql://root@127.0.0.1:3306/helpdesk' });
-    expect(config.database).toEqual({ client: 'mysql2', url: 'mysql://root@127.0.0.1:3306/helpdesk' });
+    expect(config.database).toMatchObject({ client: 'mysql2', url: 'mysql://root@127.0.0.1:3306/helpdesk' });
   });
 
   it.each([
@@ -31,11 +32,44 @@ describe('configuration', () => {
     ['WORKER_CONCURRENCY_REPORTS', '0'],
     ['SMTP_MAX_CONNECTIONS', 'many'],
     ['CLEANUP_CRON', 'every night'],
+    ['CLEANUP_CRON', '99 * * * *'],
+    ['CLEANUP_CRON', '0 24 * * *'],
+    ['CLEANUP_CRON', '0 3 * 13 *'],
+    ['CLEANUP_CRON', '*/0 * * * *'],
+    ['DB_ACQUIRE_TIMEOUT_MS', '0'],
+    ['DB_QUERY_TIMEOUT_MS', 'soon'],
+    ['DB_CONNECT_TIMEOUT_MS', '-1'],
     ['CLEANUP_CATCHUP_MINUTES', '-5'],
     ['LOG_LEVEL', 'loud'],
   ])('rejects %s=%s with an error naming the variable', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+
+  it.each([
+    ['0 0 3 * * *', 'seconds first: cron-parser reads 6 fields, a Temporal schedule would read a year'],
+    ['0 0 3 * * * 2030', 'seconds and year'],
+    ['@daily', 'a macro'],
+    ['0 3 ? * *', '"?"'],
+    ['0 3 L * *', 'last day of the month'],
+    ['0 3 * * 5L', 'last Friday'],
+    ['0 3 * * 1#2', 'second Monday'],
+    ['H 3 * * *', 'a hashed minute'],
+    ['0 3 1 * 1', 'both a day of the month and a weekday (OR in cron, AND in Temporal)'],
+  ])('rejects CLEANUP_CRON=%s, which cron-parser accepts but a Temporal schedule would not run the same way (%s)', (value) => {
+    expect(() => loadConfig({ CLEANUP_CRON: value })).toThrow(/^Invalid configuration: CLEANUP_CRON /);
+  });
+
+  it.each(['0 3 * * *', '*/15 * * * *', '30 2 1,15 * *', '0 4 * * mon-fri', '5-50/5 1-3 * jan-mar 0,6', '0 3 * * 7'])(
+    'accepts CLEANUP_CRON=%s',
+    (value) => {
+      expect(loadConfig({ CLEANUP_CRON: value }).cleanup.cron).toBe(value);
+    },
+  );
+
+  it('reads the database timeouts', () => {
+    const config = loadConfig({ DB_ACQUIRE_TIMEOUT_MS: '1000', DB_CONNECT_TIMEOUT_MS: '2000', DB_QUERY_TIMEOUT_MS: '3000' });
+    expect(config.database).toMatchObject({ acquireTimeoutMs: 1000, connectTimeoutMs: 2000, queryTimeoutMs: 3000 });
   });
 
   it('never echoes a rejected DATABASE_URL or SMTP_URL, which may hold a password', () => {

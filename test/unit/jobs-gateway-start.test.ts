@@ -8,12 +8,17 @@ const deadlineExceeded = Object.assign(new Error('deadline exceeded'), { code: 4
 /** A start that timed out waiting for a connection: it never left the client. */
 const neverSent = Object.assign(new Error('deadline exceeded'), { code: 4, details: 'Deadline exceeded after 5.000s,waiting for metadata filters' });
 
-/** The gateway over a stand-in client: start fails as given; describe answers as given. */
-function gatewayWhereStartTimesOut(describe: () => Promise<unknown>, startError: Error = deadlineExceeded) {
-  const connection = { withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(), close: async () => undefined };
+/** The gateway over a stand-in client: start fails as given; describe answers as given; the channel connects unless told. */
+function gatewayWhereStartTimesOut(
+  describe: () => Promise<unknown>,
+  startError: Error = deadlineExceeded,
+  start: () => Promise<unknown> = async () => Promise.reject(startError),
+  connected: () => Promise<void> = async () => undefined,
+) {
+  const connection = { connected, withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(), close: async () => undefined };
   const client = {
     workflow: {
-      start: async () => Promise.reject(startError),
+      start,
       getHandle: () => ({ describe }),
     },
   };
@@ -50,5 +55,20 @@ describe('a job start that times out', () => {
     const err = (await start(gateway).catch((e: unknown) => e)) as AppError;
     expect(err.status).toBe(503);
     expect(err.message).toMatch(/unknown whether job .* started; asking again is safe/);
+  });
+});
+
+describe('a job start while Temporal cannot be reached', () => {
+  it('is a 503 "nothing was started", sent nowhere, as soon as the channel fails to connect', async () => {
+    const send = jest.fn(async () => ({ firstExecutionRunId: 'run-1' }));
+    const describe = jest.fn(async () => ({ runId: 'run-1' }));
+    const notConnected = async () => Promise.reject(new Error('Failed to connect before the deadline'));
+    const err = (await start(gatewayWhereStartTimesOut(describe, deadlineExceeded, send, notConnected)).catch((e: unknown) => e)) as AppError;
+    expect(err).toBeInstanceOf(AppError);
+    expect(err.status).toBe(503);
+    expect(err.headers['Retry-After']).toMatch(/^\d+$/);
+    expect(err.message).toMatch(/nothing was started/);
+    expect(send).not.toHaveBeenCalled();
+    expect(describe).not.toHaveBeenCalled();
   });
 });

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, notFound } from '../errors';
+import { isDatabaseUnavailable } from '../../db/unavailable';
+import { AppError, notFound, serviceUnavailable } from '../errors';
 
 interface BodyParserError extends Error {
   type?: string;
@@ -8,6 +9,7 @@ interface BodyParserError extends Error {
 
 function asAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
+  if (isDatabaseUnavailable(err)) return serviceUnavailable('The database is unavailable right now; please try again shortly.');
   const parserError = err as BodyParserError;
   if (parserError?.type === 'entity.parse.failed') {
     return new AppError(400, 'invalid_json', 'The request body is not valid JSON', [
@@ -43,7 +45,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.status(500).json({ error: { code: 'internal_error', message: 'Something went wrong', details: null } });
     return;
   }
-  if (appError.status >= 500) req.log?.warn({ err: appError }, appError.message);
+  if (appError.status >= 500) req.log?.warn({ err }, appError.message);
   res.set(appError.headers);
   res.status(appError.status).json({
     error: { code: appError.code, message: appError.message, details: appError.details ?? null },

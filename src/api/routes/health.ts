@@ -3,6 +3,9 @@ import { checkDb } from '../../db/knex';
 import type { AppDeps } from '../deps';
 import { asyncHandler } from '../middleware/async-handler';
 
+/** A dependency that takes longer than this to answer counts as down: the probe itself must answer quickly. */
+const READY_CHECK_DEADLINE_MS = 2000;
+
 export function createHealthRouter({ db, jobs }: Pick<AppDeps, 'db' | 'jobs'>): Router {
   const router = Router();
   router.get('/health', (_req, res) => {
@@ -12,7 +15,7 @@ export function createHealthRouter({ db, jobs }: Pick<AppDeps, 'db' | 'jobs'>): 
     '/ready',
     asyncHandler(async (_req, res) => {
       const [database, temporal] = await Promise.all([
-        checkDb(db).then(
+        checkDb(db, READY_CHECK_DEADLINE_MS).then(
           () => true,
           () => false,
         ),

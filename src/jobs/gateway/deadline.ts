@@ -1,4 +1,4 @@
-import type { Connection, WorkflowExecutionDescription } from '@temporalio/client';
+import { Connection, type WorkflowExecutionDescription } from '@temporalio/client';
 import { serviceUnavailable } from '../../api/errors';
 import type { Logger } from '../../logger';
 import type { StartedJob } from './starts';
@@ -7,6 +7,11 @@ import type { StartedJob } from './starts';
 // The functions take the gateway as `this`, so their bodies read as they did inside the class.
 
 const CALL_DEADLINE_MS = 5_000;
+/** Temporal down: a request learns it within this (then 503) instead of waiting out the call deadline in retries. */
+const CONNECT_DEADLINE_MS = 1_500;
+const REACHABLE_DEADLINE_MS = 2_000;
+/** After an outage the channel tries again at least this often, so jobs start again soon after Temporal is back. */
+const MAX_RECONNECT_BACKOFF_MS = 2_000;
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_UNAVAILABLE = 14;
 
@@ -24,8 +29,21 @@ function reachedServer(err: unknown): boolean {
   return /remote_addr=/.test(`${e?.details ?? ''} ${e?.cause?.details ?? ''}`);
 }
 
+/** A connection that can say whether it is connected, or connect within a deadline, before a call goes out. */
+export class GatewayConnection extends Connection {
+  /** Resolves once the channel is connected (at once when it already is); rejects at the deadline. */
+  connected(deadline: number): Promise<void> {
+    return this.untilReady(deadline);
+  }
+
+  /** lazy: the API starts and reports "not ready" while Temporal is down, instead of crashing */
+  static lazyTo(address: string): GatewayConnection {
+    return GatewayConnection.lazy({ address, channelArgs: { 'grpc.max_reconnect_backoff_ms': MAX_RECONNECT_BACKOFF_MS } }) as GatewayConnection;
+  }
+}
+
 export interface DeadlineHost {
-  connection: Pick<Connection, 'withDeadline'>;
+  connection: Pick<GatewayConnection, 'withDeadline' | 'connected'>;
   logger: Logger;
   describe(workflowId: string): Promise<WorkflowExecutionDescription | undefined>;
   translate(err: unknown): Error;
@@ -50,8 +68,17 @@ async function confirmStart(this: DeadlineHost, workflowId: string, timeout: unk
   return { workflowId, runId: existing.runId, started: true };
 }
 
-function withDeadline<T>(this: Pick<DeadlineHost, 'connection'>, fn: () => Promise<T>): Promise<T> {
-  return this.connection.withDeadline(Date.now() + CALL_DEADLINE_MS, fn);
+/**
+ * Every call first waits (briefly) for a connected channel: while Temporal is down, the SDK's retries of
+ * UNAVAILABLE would otherwise use up the whole call deadline. Not connected in time → UNAVAILABLE, never sent.
+ */
+async function withDeadline<T>(this: Pick<DeadlineHost, 'connection'>, fn: () => Promise<T>, deadlineMs = CALL_DEADLINE_MS): Promise<T> {
+  try {
+    await this.connection.connected(Date.now() + CONNECT_DEADLINE_MS);
+  } catch (err) {
+    throw Object.assign(new Error(`Temporal is unreachable: ${(err as Error).message}`), { code: GRPC_UNAVAILABLE, cause: err });
+  }
+  return this.connection.withDeadline(Date.now() + deadlineMs, fn);
 }
 
-export { CALL_DEADLINE_MS, GRPC_DEADLINE_EXCEEDED, GRPC_UNAVAILABLE, grpcCodeOf, reachedServer, confirmStart, withDeadline };
+export { CALL_DEADLINE_MS, REACHABLE_DEADLINE_MS, GRPC_DEADLINE_EXCEEDED, GRPC_UNAVAILABLE, grpcCodeOf, reachedServer, confirmStart, withDeadline };

@@ -1,11 +1,11 @@
-import { Client, Connection, type ScheduleDescription, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
+import { Client, type ScheduleDescription, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
 import type { Logger } from '../../logger';
 import { JOB_TYPES, type CleanupInput, type GenerateReportInput, type TaskQueueName, type TicketNotificationInput } from '../contract';
 import type { StartContext } from '../job-definition';
 import { jobRegistry, type JobRegistry } from '../registry';
 import type { JobTags } from '../search-attributes';
 import type { GatewayContext } from './context';
-import { confirmStart, withDeadline } from './deadline';
+import { confirmStart, GatewayConnection, REACHABLE_DEADLINE_MS, withDeadline } from './deadline';
 import { translate } from './errors';
 import { controlCleanupSchedule, describeCleanupSchedule, ensureCleanupSchedule } from './schedules';
 import { startJob, startWorkflow, type StartedJob } from './starts';
@@ -42,7 +42,7 @@ export class JobsGateway {
   private readonly context: GatewayContext;
 
   private constructor(
-    private readonly connection: Connection,
+    private readonly connection: GatewayConnection,
     readonly client: Client,
     logger: Logger,
     readonly registry: JobRegistry = jobRegistry,
@@ -61,15 +61,15 @@ export class JobsGateway {
   }
 
   static create(options: JobsGatewayOptions): JobsGateway {
-    // lazy: the API starts and reports "not ready" while Temporal is down, instead of crashing
-    const connection = Connection.lazy({ address: options.address });
+    const connection = GatewayConnection.lazyTo(options.address);
     const client = new Client({ connection, namespace: options.namespace });
     return new JobsGateway(connection, client, options.logger, options.registry);
   }
 
   async isReachable(): Promise<boolean> {
     try {
-      await this.context.withDeadline(() => this.client.workflowService.getSystemInfo({}));
+      // a readiness probe must answer quickly: a server that takes longer counts as down
+      await this.context.withDeadline(() => this.client.workflowService.getSystemInfo({}), REACHABLE_DEADLINE_MS);
       return true;
     } catch {
       return false;
