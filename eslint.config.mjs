@@ -9,6 +9,13 @@ const forbiddenInWorkflows = [
   { group: ['**/src/config', '**/src/db/**', '**/src/mail/**', '**/src/reports/**'], message: 'Workflows import only the shared contract.' },
 ];
 
+/** src/api (Express, HTTP statuses) sits on top: nothing below it may import it, so services stay free of HTTP. */
+const apiLayer = {
+  regex: '^(\\.{1,2}/)+(src/)?api(/|$)',
+  message: 'Only src/api imports src/api: throw the domain errors of src/errors.ts, take AuthContext from src/auth/auth-context.ts.',
+};
+forbiddenInWorkflows.push(apiLayer);
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.tools/**', '.data/**', 'coverage/**', '*.config.js', '*.config.mjs'] },
   js.configs.recommended,
@@ -19,6 +26,14 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // the layers: services, jobs, workers, activities and benchmarks never reach up into the HTTP layer
+    files: ['src/**/*.ts', 'workers/**/*.ts', 'activities/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['src/api/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [apiLayer] }],
     },
   },
   {

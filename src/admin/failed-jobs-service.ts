@@ -1,4 +1,4 @@
-import { AppError, conflict, notFound } from '../api/errors';
+import { conflict, DomainError, notFound, Unavailable } from '../errors';
 import type { Repositories } from '../db/repositories';
 import type { FailedJob, FailedJobFilter, RetryStatus } from '../db/repositories/failed-jobs';
 import type { JobsGateway, StartedJob } from '../jobs/gateway';
@@ -177,7 +177,7 @@ export function createFailedJobsService(deps: Deps) {
         try {
           started.push(await retry(job.id, userId, 'bulk'));
         } catch (err) {
-          if (!(err instanceof AppError) || err.status >= 500) throw err;
+          if (!(err instanceof DomainError) || err instanceof Unavailable) throw err;
           skipped.push({ id: job.id, reason: err.message });
         }
       }

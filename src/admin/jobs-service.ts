@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { badRequest, notFound } from '../api/errors';
+import { badRequest, notFound } from '../errors';
 import type { HistoryEvent, JobExecutionSummary, JobsGateway } from '../jobs/gateway';
 import { buildJobQuery, temporalUiLink, type JobSearch } from './job-query';
 

@@ -1,17 +1,7 @@
-import type { AuthService } from '../auth/auth-service';
-import type { Config } from '../config';
-import type { Db } from '../db/knex';
-import type { Repositories } from '../db/repositories';
-import type { JobsGateway } from '../jobs/gateway';
-import type { Logger } from '../logger';
+import type { AppCore } from '../composition';
 import type { RateLimitSettings } from './middleware/rate-limits';
 
-export interface AppDeps {
-  config: Config;
-  db: Db;
-  repos: Repositories;
-  auth: AuthService;
-  jobs: JobsGateway;
-  logger: Logger;
+/** What the routes get: the composition root's application (services built once) and the rate limits. */
+export interface AppDeps extends AppCore {
   rateLimits: RateLimitSettings;
 }

@@ -1,9 +1,6 @@
-import type { UserWithPermissions } from '../db/repositories/users';
+import type { AuthContext } from '../auth/auth-context';
 
-export interface AuthContext {
-  user: UserWithPermissions;
-  tokenId: number;
-}
+export type { AuthContext };
 
 declare module 'express-serve-static-core' {
   interface Request {

@@ -1,9 +1,6 @@
 import type { Server } from 'node:http';
-import { createAuthService } from '../auth/auth-service';
-import { loadConfig, temporalAddress } from '../config';
-import { createApiDb } from '../db/knex';
-import { createRepositories } from '../db/repositories';
-import { JobsGateway } from '../jobs/gateway';
+import { createAppServices } from '../composition';
+import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { createTemporalUiGateway } from '../temporal-ui/gateway-app';
 import { createApp } from './app';
@@ -13,11 +10,9 @@ import { rateLimitSettings } from './middleware/rate-limits';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { component: 'api' });
-  const db = createApiDb(config.database);
-  const repos = createRepositories(db);
-  const jobs = JobsGateway.create({ address: temporalAddress(config), namespace: config.temporal.namespace, logger });
-  const auth = createAuthService(repos, { tokenTtlHours: config.api.tokenTtlHours });
-  const app = createApp({ config, db, repos, auth, jobs, logger, rateLimits: rateLimitSettings(config) });
+  const core = createAppServices(config, logger);
+  const { db, jobs, auth } = core;
+  const app = createApp({ ...core, rateLimits: rateLimitSettings(config) });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.api.port, config.api.host, () => resolve(s));

@@ -1,7 +1,7 @@
 import type { Repositories } from '../db/repositories';
 import type { TokenScope } from '../db/repositories/api-tokens';
 import type { UserWithPermissions } from '../db/repositories/users';
-import { unauthorized } from '../api/errors';
+import { unauthorized } from '../errors';
 import { verifyAgainstDummy, verifyPassword } from './passwords';
 import { generateToken, hashToken } from './tokens';
 

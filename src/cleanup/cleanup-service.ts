@@ -1,6 +1,6 @@
 import type { Repositories } from '../db/repositories';
 import { recordAdminAction } from '../admin/audit-trail';
-import { conflict, notFound } from '../api/errors';
+import { conflict, notFound } from '../errors';
 import { CLEANUP_SCHEDULE_ID, WORKFLOW_TYPES, type CleanupResult } from '../jobs/contract';
 import type { JobsGateway } from '../jobs/gateway';
 

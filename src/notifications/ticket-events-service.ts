@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
-import { AppError, badRequest, conflict, notFound } from '../api/errors';
-import type { AuthContext } from '../api/request-context';
+import { badRequest, conflict, Forbidden, NotFound, notFound } from '../errors';
+import type { AuthContext } from '../auth/auth-context';
 import type { Repositories } from '../db/repositories';
 import type { NotificationDelivery } from '../db/repositories/notification-deliveries';
 import type { Ticket } from '../db/repositories/tickets';
@@ -66,25 +66,25 @@ async function visibleTicket(repos: Repositories, auth: AuthContext, ticketId: n
 function assertClientEvent(auth: AuthContext, request: TicketEventRequest): void {
   if (!isClient(auth)) return;
   if (request.type === 'assigned') {
-    throw new AppError(403, 'forbidden', 'A client cannot post assigned events', [
+    throw new Forbidden('A client cannot post assigned events', [
       { field: 'type', message: 'assigned events are posted by staff only' },
     ]);
   }
   if (auth.user.id !== request.actorId) {
-    throw new AppError(403, 'forbidden', 'A client can only post events it did itself', [
+    throw new Forbidden('A client can only post events it did itself', [
       { field: 'actorId', message: `must be your own user id (${auth.user.id})` },
     ]);
   }
 }
 
-function ticketNotFound(): AppError {
-  return new AppError(404, 'not_found', 'Ticket not found', [{ field: 'ticketId', message: 'Ticket not found' }]);
+function ticketNotFound(): NotFound {
+  return new NotFound('Ticket not found', [{ field: 'ticketId', message: 'Ticket not found' }]);
 }
 
 function eventDataToHttp(err: unknown): never {
   if (err instanceof MissingEventDataError) {
     const what = { ticketId: 'Ticket', actorId: 'Actor', commentId: 'Comment' }[err.field];
-    throw new AppError(404, 'not_found', `${what} not found`, [{ field: err.field, message: `${what} not found` }]);
+    throw new NotFound(`${what} not found`, [{ field: err.field, message: `${what} not found` }]);
   }
   if (err instanceof RefusedEventDataError) {
     throw badRequest(`Invalid ${err.field}`, [{ field: err.field, message: err.reason }]);

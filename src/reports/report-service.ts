@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { AppError, forbidden, notFound, conflict, tooManyRequests } from '../api/errors';
+import { conflict, forbidden, NotFound, notFound, tooManyRequests, Unprocessable } from '../errors';
 import type { Config } from '../config';
 import type { Db } from '../db/knex';
 import type { Repositories } from '../db/repositories';
@@ -99,7 +99,7 @@ export function createReportService(deps: ReportServiceDeps) {
       await jobs.cancel(workflowId);
     } catch (err) {
       // already closed in Temporal, or never started: nothing left to cancel
-      if (!(err instanceof AppError && err.status === 404)) throw err;
+      if (!(err instanceof NotFound)) throw err;
     }
   }
 
@@ -109,8 +109,7 @@ export function createReportService(deps: ReportServiceDeps) {
       if (input.format === 'pdf') {
         const rows = await countReportRows(deps.db, filters);
         if (rows > config.reports.pdfMaxRows) {
-          throw new AppError(
-            422,
+          throw new Unprocessable(
             'report_too_large',
             `These filters match ${rows} tickets; a PDF report holds at most ${config.reports.pdfMaxRows}. Request CSV or JSON instead, or narrow the filters.`,
             { rowCount: rows, limit: config.reports.pdfMaxRows, suggestedFormats: ['csv', 'json'] },

@@ -6,6 +6,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
+import { createAppServices } from '../../src/composition';
 import { DEFAULT_RATE_LIMITS } from '../../src/api/middleware/rate-limits';
 import { TASK_QUEUES } from '../../src/jobs/contract';
 import { JobsGateway } from '../../src/jobs/gateway';
@@ -36,7 +37,7 @@ describe('adding a job type by the recipe', () => {
     system = await startTestSystem({ api: false });
     const { config, logger } = system;
     jobs = JobsGateway.create({ address: config.temporal.address as string, namespace: config.temporal.namespace, logger, registry: fixtureRegistry });
-    const app = createApp({ config, db: system.db, repos: system.repos, auth: system.auth, jobs, logger, rateLimits: DEFAULT_RATE_LIMITS });
+    const app = createApp({ ...createAppServices(config, logger, { db: system.db, jobs }), rateLimits: DEFAULT_RATE_LIMITS });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { createApp } from '../../src/api/app';
+import { createAppServices } from '../../src/composition';
 import { DEFAULT_RATE_LIMITS } from '../../src/api/middleware/rate-limits';
 import type { Role } from '../../src/auth/permissions';
 import type { User } from '../../src/db/repositories/users';
@@ -333,7 +334,7 @@ describe('failures', () => {
 
   it('when Temporal is unreachable the request fails with 503 and leaves no report row', async () => {
     const deadJobs = JobsGateway.create({ address: '127.0.0.1:1', namespace: sys.config.temporal.namespace, logger: sys.logger });
-    const app = createApp({ config: sys.config, db: sys.db, repos: sys.repos, auth: sys.auth, jobs: deadJobs, logger: sys.logger, rateLimits: DEFAULT_RATE_LIMITS });
+    const app = createApp({ ...createAppServices(sys.config, sys.logger, { db: sys.db, jobs: deadJobs }), rateLimits: DEFAULT_RATE_LIMITS });
     const server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -7,14 +7,16 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { createApp } from '../../src/api/app';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from '../../src/api/middleware/rate-limits';
-import { createAuthService, type AuthService } from '../../src/auth/auth-service';
+import type { AuthService } from '../../src/auth/auth-service';
+import { createAppServices, type AppServices } from '../../src/composition';
 import { loadConfig, type Config } from '../../src/config';
 import type { Db } from '../../src/db/knex';
 import { prepareDatabase } from '../../src/db/prepare';
-import { createRepositories, type Repositories } from '../../src/db/repositories';
+import type { Repositories } from '../../src/db/repositories';
 import type { TaskQueueName } from '../../src/jobs/contract';
-import { JobsGateway } from '../../src/jobs/gateway';
+import type { JobsGateway } from '../../src/jobs/gateway';
 import { createLogger, type Logger } from '../../src/logger';
+import type { ReportStorage } from '../../src/reports/storage';
 import { buildActivityDeps } from '../../workers/activity-deps';
 import { createQueueWorker } from '../../workers/create-worker';
 import { runControlledWorker, type ControlledWorker, type ControlledWorkerState } from '../../workers/queue-control';
@@ -48,6 +50,9 @@ export interface TestSystem {
   repos: Repositories;
   auth: AuthService;
   jobs: JobsGateway;
+  storage: ReportStorage;
+  /** the services the API runs, from the composition root */
+  services: AppServices;
   logger: Logger;
   baseUrl: string;
   workers: Worker[];
@@ -81,14 +86,14 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const logger = createLogger(config.logLevel, { component: 'test' });
   // creates (when needed) and migrates this jest worker's database
   const { db } = await prepareDatabase(config);
-  const repos = createRepositories(db);
-  const auth = createAuthService(repos, { tokenTtlHours: config.api.tokenTtlHours });
-  const jobs = JobsGateway.create({ address: config.temporal.address as string, namespace: config.temporal.namespace, logger });
+  // the composition root production uses (src/api/server.ts), on the migrated database
+  const core = createAppServices(config, logger, { db });
+  const { repos, auth, jobs, storage, services } = core;
 
   let server: Server | undefined;
   let baseUrl = '';
   if (options.api !== false) {
-    const app = createApp({ config, db, repos, auth, jobs, logger, rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits } });
+    const app = createApp({ ...core, rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits } });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -149,6 +154,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     repos,
     auth,
     jobs,
+    storage,
+    services,
     logger,
     baseUrl,
     workers,

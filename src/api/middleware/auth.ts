@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { AuthService } from '../../auth/auth-service';
 import type { Permission } from '../../auth/permissions';
-import { forbidden, unauthorized } from '../errors';
+import { forbidden, unauthorized } from '../../errors';
 import { asyncHandler } from './async-handler';
 
 export function requireAuth(auth: AuthService): RequestHandler {

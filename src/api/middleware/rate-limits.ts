@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import type { Config } from '../../config';
-import { tooManyRequests } from '../errors';
+import { tooManyRequests } from '../../errors';
 
 function limiter(options: { windowMs: number; limit: number; key: (req: Request) => string; what: string }) {
   return rateLimit({

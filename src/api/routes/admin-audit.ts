@@ -1,10 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { createAuditService } from '../../admin/audit-trail';
 import type { AppDeps } from '../deps';
-import { asyncHandler } from '../middleware/async-handler';
 import { requireAuth, requirePermission } from '../middleware/auth';
-import { validate } from '../middleware/validate';
+import { validated } from '../middleware/validate';
 import { countString, idString } from '../strict-values';
 
 const auditQuery = z.object({
@@ -15,15 +13,14 @@ const auditQuery = z.object({
 });
 
 export function createAdminAuditRouter(deps: AppDeps): Router {
-  const audit = createAuditService(deps.repos);
+  const { audit } = deps.services;
   const router = Router();
   router.use('/api/admin/audit', requireAuth(deps.auth), requirePermission('view_audit_log'));
 
   router.get(
     '/api/admin/audit',
-    validate({ query: auditQuery }),
-    asyncHandler(async (req, res) => {
-      res.json(await audit.list(req.query as unknown as z.infer<typeof auditQuery>));
+    validated({ query: auditQuery }, async ({ query }, _req, res) => {
+      res.json(await audit.list(query));
     }),
   );
 

@@ -1,12 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { createCleanupService } from '../../cleanup/cleanup-service';
 import { CLEANUP_SCHEDULE_ID } from '../../jobs/contract';
 import type { AppDeps } from '../deps';
 import { asyncHandler } from '../middleware/async-handler';
 import { requireAuth, requirePermission } from '../middleware/auth';
 import { jobStartRateLimit } from '../middleware/rate-limits';
-import { validate } from '../middleware/validate';
+import { validated } from '../middleware/validate';
 import { authOf } from '../request-context';
 import { countString } from '../strict-values';
 
@@ -15,16 +14,14 @@ const listQuery = z.object({ limit: countString(1, 100).default('20') });
 const scheduleAction = z.object({ action: z.enum(['pause', 'resume', 'trigger']) });
 
 export function createAdminCleanupRouter(deps: AppDeps): Router {
-  const cleanup = createCleanupService(deps.jobs, deps.repos);
+  const { cleanup } = deps.services;
   const router = Router();
   router.use('/api/admin/cleanup', requireAuth(deps.auth), requirePermission('manage_queues'));
 
   router.post(
     '/api/admin/cleanup/runs',
     jobStartRateLimit(deps.rateLimits),
-    validate({ body: runBody }),
-    asyncHandler(async (req, res) => {
-      const { dryRun } = req.body as z.infer<typeof runBody>;
+    validated({ body: runBody }, async ({ body: { dryRun } }, req, res) => {
       const started = await cleanup.runNow(authOf(req).user.id, dryRun);
       res.status(202).json({ workflowId: started.workflowId, runId: started.runId, dryRun });
     }),
@@ -32,9 +29,8 @@ export function createAdminCleanupRouter(deps: AppDeps): Router {
 
   router.get(
     '/api/admin/cleanup/runs',
-    validate({ query: listQuery }),
-    asyncHandler(async (req, res) => {
-      res.json({ runs: await cleanup.lastRuns((req.query as unknown as z.infer<typeof listQuery>).limit) });
+    validated({ query: listQuery }, async ({ query }, _req, res) => {
+      res.json({ runs: await cleanup.lastRuns(query.limit) });
     }),
   );
 
@@ -54,9 +50,7 @@ export function createAdminCleanupRouter(deps: AppDeps): Router {
 
   router.post(
     '/api/admin/cleanup/schedule/:action',
-    validate({ params: scheduleAction }),
-    asyncHandler(async (req, res) => {
-      const { action } = req.params as z.infer<typeof scheduleAction>;
+    validated({ params: scheduleAction }, async ({ params: { action } }, req, res) => {
       const outcome = await cleanup.controlSchedule(authOf(req).user.id, action);
       // 202 only when a run was actually requested; a trigger beside a run in progress starts nothing
       const accepted = action === 'trigger' && !outcome.alreadyRunning;

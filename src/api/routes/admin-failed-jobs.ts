@@ -1,12 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { createFailedJobsService } from '../../admin/failed-jobs-service';
 import { JOB_TYPE_VALUES } from '../../admin/job-query';
 import type { AppDeps } from '../deps';
-import { asyncHandler } from '../middleware/async-handler';
 import { requireAuth, requirePermission } from '../middleware/auth';
 import { jobStartRateLimit } from '../middleware/rate-limits';
-import { validate } from '../middleware/validate';
+import { validated } from '../middleware/validate';
 import { authOf } from '../request-context';
 import { countString, idNumber, idString } from '../strict-values';
 
@@ -41,7 +39,7 @@ const bulkBody = z
   });
 
 export function createAdminFailedJobsRouter(deps: AppDeps): Router {
-  const failedJobs = createFailedJobsService(deps);
+  const { failedJobs } = deps.services;
   const router = Router();
   router.use('/api/admin/failed-jobs', requireAuth(deps.auth), requirePermission('view_failed_jobs'));
   router.use('/api/admin/failed-jobs/retry', requirePermission('retry_failed_jobs'));
@@ -49,44 +47,38 @@ export function createAdminFailedJobsRouter(deps: AppDeps): Router {
 
   router.get(
     '/api/admin/failed-jobs',
-    validate({ query: listQuery }),
-    asyncHandler(async (req, res) => {
-      res.json(await failedJobs.list(req.query as unknown as z.infer<typeof listQuery>));
+    validated({ query: listQuery }, async ({ query }, _req, res) => {
+      res.json(await failedJobs.list(query));
     }),
   );
 
   router.get(
     '/api/admin/failed-jobs/groups',
-    validate({ query: filterQuery }),
-    asyncHandler(async (req, res) => {
-      res.json(await failedJobs.groups(req.query as unknown as z.infer<typeof filterQuery>));
+    validated({ query: filterQuery }, async ({ query }, _req, res) => {
+      res.json(await failedJobs.groups(query));
     }),
   );
 
   router.post(
     '/api/admin/failed-jobs/retry',
     jobStartRateLimit(deps.rateLimits),
-    validate({ body: bulkBody }),
-    asyncHandler(async (req, res) => {
-      res.status(202).json(await failedJobs.retryMany(req.body as z.infer<typeof bulkBody>, authOf(req).user.id));
+    validated({ body: bulkBody }, async ({ body }, req, res) => {
+      res.status(202).json(await failedJobs.retryMany(body, authOf(req).user.id));
     }),
   );
 
   router.get(
     '/api/admin/failed-jobs/:id',
-    validate({ params: idParams }),
-    asyncHandler(async (req, res) => {
-      res.json(await failedJobs.get((req.params as unknown as z.infer<typeof idParams>).id));
+    validated({ params: idParams }, async ({ params }, _req, res) => {
+      res.json(await failedJobs.get(params.id));
     }),
   );
 
   router.post(
     '/api/admin/failed-jobs/:id/retry',
     jobStartRateLimit(deps.rateLimits),
-    validate({ params: idParams }),
-    asyncHandler(async (req, res) => {
-      const { id: failedJobId } = req.params as unknown as z.infer<typeof idParams>;
-      res.status(202).json(await failedJobs.retry(failedJobId, authOf(req).user.id));
+    validated({ params: idParams }, async ({ params }, req, res) => {
+      res.status(202).json(await failedJobs.retry(params.id, authOf(req).user.id));
     }),
   );
 

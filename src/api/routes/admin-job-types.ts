@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { describeJobTypes } from '../../admin/job-types-service';
 import type { AppDeps } from '../deps';
 import { requireAuth, requirePermission } from '../middleware/auth';
 
@@ -7,7 +6,7 @@ import { requireAuth, requirePermission } from '../middleware/auth';
 export function createAdminJobTypesRouter(deps: AppDeps): Router {
   const router = Router();
   router.get('/api/admin/job-types', requireAuth(deps.auth), requirePermission('view_horizon'), (_req, res) => {
-    res.json(describeJobTypes(deps.jobs.registry, deps.config.workers));
+    res.json(deps.services.jobTypes.describe());
   });
   return router;
 }

@@ -1,12 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { EXECUTION_STATUSES, JOB_TYPE_VALUES, QUEUE_VALUES } from '../../admin/job-query';
-import { createJobsService, WORKFLOW_ID_PATTERN } from '../../admin/jobs-service';
-import { createOverviewService } from '../../admin/overview-service';
+import { WORKFLOW_ID_PATTERN } from '../../admin/jobs-service';
 import type { AppDeps } from '../deps';
 import { asyncHandler } from '../middleware/async-handler';
 import { requireAuth, requirePermission } from '../middleware/auth';
-import { validate } from '../middleware/validate';
+import { validated } from '../middleware/validate';
 import { countString, idString, isoDateTime } from '../strict-values';
 
 const statusByLowerCase = new Map(EXECUTION_STATUSES.map((s) => [s.toLowerCase(), s]));
@@ -34,8 +33,7 @@ const searchQuery = z
 const jobParams = z.object({ workflowId: z.string().regex(WORKFLOW_ID_PATTERN, 'is not a workflow id') });
 
 export function createAdminJobsRouter(deps: AppDeps): Router {
-  const jobs = createJobsService({ jobs: deps.jobs, uiUrl: deps.config.temporal.uiUrl });
-  const overview = createOverviewService({ jobs: deps.jobs, uiUrl: deps.config.temporal.uiUrl, queueState: (queue) => deps.repos.queueControls.get(queue) });
+  const { jobSearch: jobs, overview } = deps.services;
   const router = Router();
   router.use(['/api/admin/overview', '/api/admin/jobs'], requireAuth(deps.auth), requirePermission('view_horizon'));
 
@@ -48,18 +46,16 @@ export function createAdminJobsRouter(deps: AppDeps): Router {
 
   router.get(
     '/api/admin/jobs',
-    validate({ query: searchQuery }),
-    asyncHandler(async (req, res) => {
-      const { pageSize, nextPageToken, ...search } = req.query as unknown as z.infer<typeof searchQuery>;
+    validated({ query: searchQuery }, async ({ query }, _req, res) => {
+      const { pageSize, nextPageToken, ...search } = query;
       res.json(await jobs.search(search, pageSize, nextPageToken));
     }),
   );
 
   router.get(
     '/api/admin/jobs/:workflowId',
-    validate({ params: jobParams }),
-    asyncHandler(async (req, res) => {
-      res.json(await jobs.get(req.params.workflowId));
+    validated({ params: jobParams }, async ({ params }, _req, res) => {
+      res.json(await jobs.get(params.workflowId));
     }),
   );
 

@@ -1,12 +1,11 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { QUEUE_VALUES } from '../../admin/job-query';
-import { createQueuesService } from '../../admin/queues-service';
 import type { AppDeps } from '../deps';
-import { forbidden } from '../errors';
+import { forbidden } from '../../errors';
 import { asyncHandler } from '../middleware/async-handler';
 import { requireAuth, requirePermission } from '../middleware/auth';
-import { validate } from '../middleware/validate';
+import { validated } from '../middleware/validate';
 import { authOf } from '../request-context';
 
 const queueParams = z.object({ queue: z.enum(QUEUE_VALUES) });
@@ -20,7 +19,7 @@ const requireQueuePermission: RequestHandler = (req, _res, next) => {
 };
 
 export function createAdminQueuesRouter(deps: AppDeps): Router {
-  const queues = createQueuesService(deps.repos);
+  const { queues } = deps.services;
   const router = Router();
   router.use('/api/admin/queues', requireAuth(deps.auth), requireQueuePermission);
   router.use(['/api/admin/queues/restart', '/api/admin/queues/:queue/restart'], requirePermission('restart_queues'));
@@ -42,18 +41,14 @@ export function createAdminQueuesRouter(deps: AppDeps): Router {
 
   router.post(
     '/api/admin/queues/:queue/:action(pause|resume)',
-    validate({ params: pauseParams }),
-    asyncHandler(async (req, res) => {
-      const { queue, action } = req.params as z.infer<typeof pauseParams>;
+    validated({ params: pauseParams }, async ({ params: { queue, action } }, req, res) => {
       res.json(await queues.setPaused(queue, action === 'pause', authOf(req).user.id));
     }),
   );
 
   router.post(
     '/api/admin/queues/:queue/restart',
-    validate({ params: queueParams }),
-    asyncHandler(async (req, res) => {
-      const { queue } = req.params as z.infer<typeof queueParams>;
+    validated({ params: queueParams }, async ({ params: { queue } }, req, res) => {
       res.status(202).json(await queues.restart([queue], authOf(req).user.id));
     }),
   );

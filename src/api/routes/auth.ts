@@ -4,7 +4,7 @@ import type { AppDeps } from '../deps';
 import { asyncHandler } from '../middleware/async-handler';
 import { requireAuth } from '../middleware/auth';
 import { loginRateLimit } from '../middleware/rate-limits';
-import { validate } from '../middleware/validate';
+import { validated } from '../middleware/validate';
 import { authOf } from '../request-context';
 
 const loginBody = z.object({
@@ -28,13 +28,15 @@ export function createAuthRouter({ auth, repos, rateLimits }: Pick<AppDeps, 'aut
 
   router.post(
     '/api/auth/login',
-    validate({ body: loginBody }),
-    loginRateLimit(rateLimits),
-    asyncHandler(async (req, res) => {
-      const { email, password } = req.body as z.infer<typeof loginBody>;
-      const session = await auth.login(email, password);
-      res.json({ token: session.token, tokenType: 'Bearer', expiresAt: session.expiresAt.toISOString(), user: publicUser(session.user) });
-    }),
+    // the rate limit counts valid attempts only: it runs after validation, before the login
+    validated(
+      { body: loginBody },
+      async ({ body: { email, password } }, _req, res) => {
+        const session = await auth.login(email, password);
+        res.json({ token: session.token, tokenType: 'Bearer', expiresAt: session.expiresAt.toISOString(), user: publicUser(session.user) });
+      },
+      { thenRun: loginRateLimit(rateLimits) },
+    ),
   );
 
   router.post(

@@ -3,14 +3,12 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { REPORT_FORMATS, TICKET_PRIORITIES, TICKET_STATUSES } from '../../jobs/contract';
 import { filterDateSchema, filterRangeProblem } from '../../reports/filters';
-import { createReportService } from '../../reports/report-service';
-import { createReportStorage } from '../../reports/storage';
 import type { AppDeps } from '../deps';
-import { notFound } from '../errors';
+import { notFound } from '../../errors';
 import { asyncHandler } from '../middleware/async-handler';
 import { requireAuth, requirePermission } from '../middleware/auth';
 import { jobStartRateLimit } from '../middleware/rate-limits';
-import { validate } from '../middleware/validate';
+import { validated } from '../middleware/validate';
 import { authOf } from '../request-context';
 import { idNumber, idString } from '../strict-values';
 
@@ -44,7 +42,7 @@ function reportId(raw: string): number {
 }
 
 export function createReportsRouter(deps: AppDeps): Router {
-  const reports = createReportService({ ...deps, storage: createReportStorage(deps.config.reports) });
+  const { reports } = deps.services;
   const router = Router();
   router.use('/api/reports', requireAuth(deps.auth));
 
@@ -52,9 +50,7 @@ export function createReportsRouter(deps: AppDeps): Router {
     '/api/reports',
     requirePermission('create_reports'),
     jobStartRateLimit(deps.rateLimits),
-    validate({ body: reportRequestBody }),
-    asyncHandler(async (req, res) => {
-      const body = req.body as z.infer<typeof reportRequestBody>;
+    validated({ body: reportRequestBody }, async ({ body }, req, res) => {
       const report = await reports.request(authOf(req).user, body);
       res.status(202).location(`/api/reports/${report.id}`).json({ id: report.id, status: report.status, workflowId: report.workflowId });
     }),
@@ -63,9 +59,7 @@ export function createReportsRouter(deps: AppDeps): Router {
   router.get(
     '/api/reports',
     requirePermission('view_reports'),
-    validate({ query: listQuery }),
-    asyncHandler(async (req, res) => {
-      const { all } = req.query as z.infer<typeof listQuery>;
+    validated({ query: listQuery }, async ({ query: { all } }, req, res) => {
       res.json({ reports: await reports.list(authOf(req).user, { all: all === '1' || all === 'true' }) });
     }),
   );

@@ -1,12 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { TICKET_EVENT_TYPES } from '../../jobs/contract';
-import { createTicketEventsService, EVENT_ID_PATTERN } from '../../notifications/ticket-events-service';
+import { EVENT_ID_PATTERN } from '../../notifications/ticket-events-service';
 import type { AppDeps } from '../deps';
-import { asyncHandler } from '../middleware/async-handler';
 import { requireAuth, requirePermission } from '../middleware/auth';
 import { jobStartRateLimit } from '../middleware/rate-limits';
-import { validate } from '../middleware/validate';
+import { validated } from '../middleware/validate';
 import { authOf } from '../request-context';
 import { idNumber, idString, isoDateTime } from '../strict-values';
 
@@ -38,17 +37,15 @@ const ticketParams = z.object({ ticketId: idString });
 const eventParams = ticketParams.extend({ eventId: z.string().min(1).max(100) });
 
 export function createTicketEventsRouter(deps: AppDeps): Router {
-  const events = createTicketEventsService(deps);
+  const events = deps.services.ticketEvents;
   const router = Router();
   router.use('/api/tickets', requireAuth(deps.auth), requirePermission('post_ticket_events'));
 
   router.post(
     '/api/tickets/:ticketId/events',
     jobStartRateLimit(deps.rateLimits),
-    validate({ params: ticketParams, body: eventBody }),
-    asyncHandler(async (req, res) => {
-      const { ticketId } = req.params as unknown as z.infer<typeof ticketParams>;
-      const started = await events.post(authOf(req), ticketId, req.body as z.infer<typeof eventBody>, req.get('idempotency-key'));
+    validated({ params: ticketParams, body: eventBody }, async ({ params: { ticketId }, body }, req, res) => {
+      const started = await events.post(authOf(req), ticketId, body, req.get('idempotency-key'));
       req.log?.info({ ticketId, workflowId: started.workflowId, started: started.started }, 'ticket event accepted');
       res.status(202).json({ eventId: started.eventId, workflowId: started.workflowId, runId: started.runId });
     }),
@@ -56,9 +53,7 @@ export function createTicketEventsRouter(deps: AppDeps): Router {
 
   router.get(
     '/api/tickets/:ticketId/events/:eventId',
-    validate({ params: eventParams }),
-    asyncHandler(async (req, res) => {
-      const { ticketId, eventId } = req.params as unknown as z.infer<typeof eventParams>;
+    validated({ params: eventParams }, async ({ params: { ticketId, eventId } }, req, res) => {
       res.json(await events.status(authOf(req), ticketId, eventId));
     }),
   );

@@ -1,5 +1,5 @@
 import { Connection, type WorkflowExecutionDescription } from '@temporalio/client';
-import { serviceUnavailable } from '../../api/errors';
+import { serviceUnavailable } from '../../errors';
 import type { Logger } from '../../logger';
 import type { StartedJob } from './starts';
 

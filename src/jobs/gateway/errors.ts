@@ -1,4 +1,4 @@
-import { serviceUnavailable } from '../../api/errors';
+import { serviceUnavailable } from '../../errors';
 import type { Logger } from '../../logger';
 import { GRPC_DEADLINE_EXCEEDED, GRPC_UNAVAILABLE, grpcCodeOf } from './deadline';
 

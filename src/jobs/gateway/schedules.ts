@@ -1,6 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
 import { TypedSearchAttributes, type Duration } from '@temporalio/common';
-import { notFound } from '../../api/errors';
+import { notFound } from '../../errors';
 import { CLEANUP_SCHEDULE_ID, JOB_TYPES } from '../contract';
 import { jobSearchAttributes } from '../search-attributes';
 import type { GatewayContext } from './context';

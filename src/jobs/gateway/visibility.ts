@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { badRequest, notFound } from '../../api/errors';
+import { badRequest, notFound } from '../../errors';
 import type { GatewayContext } from './context';
 import { executionSummaryFromRaw, type JobExecutionSummary } from './execution-info';
 

@@ -1,0 +1,76 @@
+import { createAuditService } from './admin/audit-trail';
+import { createFailedJobsService } from './admin/failed-jobs-service';
+import { describeJobTypes } from './admin/job-types-service';
+import { createJobsService } from './admin/jobs-service';
+import { createOverviewService } from './admin/overview-service';
+import { createQueuesService } from './admin/queues-service';
+import { createAuthService, type AuthService } from './auth/auth-service';
+import { createCleanupService } from './cleanup/cleanup-service';
+import { temporalAddress, type Config } from './config';
+import { createApiDb, type Db } from './db/knex';
+import { createRepositories, type Repositories } from './db/repositories';
+import { JobsGateway } from './jobs/gateway';
+import type { Logger } from './logger';
+import { createTicketEventsService } from './notifications/ticket-events-service';
+import { createReportService } from './reports/report-service';
+import { createReportStorage, type ReportStorage } from './reports/storage';
+
+/** Every service the API offers, each built once. */
+export interface AppServices {
+  ticketEvents: ReturnType<typeof createTicketEventsService>;
+  reports: ReturnType<typeof createReportService>;
+  cleanup: ReturnType<typeof createCleanupService>;
+  failedJobs: ReturnType<typeof createFailedJobsService>;
+  queues: ReturnType<typeof createQueuesService>;
+  /** the admin job search and job detail */
+  jobSearch: ReturnType<typeof createJobsService>;
+  overview: ReturnType<typeof createOverviewService>;
+  audit: ReturnType<typeof createAuditService>;
+  jobTypes: { describe(): ReturnType<typeof describeJobTypes> };
+}
+
+/** What the services are built from. */
+export interface ServiceParts {
+  config: Config;
+  db: Db;
+  repos: Repositories;
+  jobs: JobsGateway;
+  storage: ReportStorage;
+}
+
+export function createServices({ config, db, repos, jobs, storage }: ServiceParts): AppServices {
+  const uiUrl = config.temporal.uiUrl;
+  return {
+    ticketEvents: createTicketEventsService({ repos, jobs }),
+    reports: createReportService({ config, db, repos, jobs, storage }),
+    cleanup: createCleanupService(jobs, repos),
+    failedJobs: createFailedJobsService({ repos, jobs }),
+    queues: createQueuesService(repos),
+    jobSearch: createJobsService({ jobs, uiUrl }),
+    overview: createOverviewService({ jobs, uiUrl, queueState: (queue) => repos.queueControls.get(queue) }),
+    audit: createAuditService(repos),
+    jobTypes: { describe: () => describeJobTypes(jobs.registry, config.workers) },
+  };
+}
+
+/** The application: its database, repositories, auth, jobs gateway, report storage and services. */
+export interface AppCore extends ServiceParts {
+  logger: Logger;
+  auth: AuthService;
+  services: AppServices;
+}
+
+/**
+ * The one composition root: the API process and the test system both build the application here,
+ * so tests run what production runs. A database or jobs gateway given is used instead of a new one
+ * (the test system migrates its database first; a test may point the gateway at a dead address).
+ */
+export function createAppServices(config: Config, logger: Logger, given: { db?: Db; jobs?: JobsGateway; storage?: ReportStorage } = {}): AppCore {
+  const db = given.db ?? createApiDb(config.database);
+  const repos = createRepositories(db);
+  const jobs = given.jobs ?? JobsGateway.create({ address: temporalAddress(config), namespace: config.temporal.namespace, logger });
+  const auth = createAuthService(repos, { tokenTtlHours: config.api.tokenTtlHours });
+  const storage = given.storage ?? createReportStorage(config.reports);
+  const services = createServices({ config, db, repos, jobs, storage });
+  return { config, logger, db, repos, jobs, auth, storage, services };
+}
