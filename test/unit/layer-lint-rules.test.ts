@@ -49,7 +49,7 @@ describe('the layer rule: nothing below src/api imports src/api', () => {
       lintAs('workers/activity-deps.ts', "import { createApp } from '../src/api/app';\nexport const used = [createApp];\n"),
       lintAs('src/api/routes/reports.ts', "import { authOf } from '../request-context';\nimport { validated } from '../middleware/validate';\nexport const used = [authOf, validated];\n"),
     ]);
-  }, 60_000);
+  }, 240_000);
 
   it('refuses a service importing src/api, by relative path or through src/', () => {
     expect(rulesOnLine(service, 1)).toContain('no-restricted-imports');

@@ -42,7 +42,7 @@ beforeAll(async () => {
     Probe,
     string[]
   >;
-}, 60_000);
+}, 240_000);
 
 describe('lint rules for workflow code', () => {
   it.each(['nodePrefixed', 'bareEvents', 'bareZlib', 'timersSubpath'] as const)('refuses the Node built-in import %s', (probe) => {
