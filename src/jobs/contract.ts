@@ -59,6 +59,24 @@ export interface TicketNotificationInput {
   occurredAt: string;
   changes?: Record<string, FieldChange>;
   commentId?: number;
+  /**
+   * How long (hours) a recipient whose send failed for a transient reason is tried again on durable timers
+   * before it is dead-lettered (MAIL_REDELIVERY_HOURS when the API started the run); absent or 0: not at all.
+   */
+  redeliverForHours?: number;
+}
+
+/** The waits before each redelivery round of a recipient the mail server turned away for now; the last repeats. */
+export const REDELIVERY_SCHEDULE_MS: readonly number[] = [5 * 60_000, 15 * 60_000, 60 * 60_000];
+
+/** Where a notification run stands: shown by the event status endpoint while it waits for its next try. */
+export interface NotificationDeliveryState {
+  phase: 'sending' | 'waiting_to_redeliver' | 'done';
+  /** ISO time of the next redelivery round while waiting */
+  nextTryAt: string | null;
+  redeliveryRound: number;
+  /** the users whose mail is still to be redelivered */
+  waitingFor: number[];
 }
 
 export interface RecipientOutcome {
@@ -160,3 +178,19 @@ export const NOTIFICATION_FAILURES = {
   smtpAuth: 'SmtpAuthFailure',
   smtpTransient: 'SmtpTransientFailure',
 } as const;
+
+const PERMANENT_FAILURES: ReadonlySet<string> = new Set([
+  NOTIFICATION_FAILURES.smtpPermanent,
+  NOTIFICATION_FAILURES.smtpAuth,
+  NOTIFICATION_FAILURES.eventIdConflict,
+  NOTIFICATION_FAILURES.ticketNotFound,
+  NOTIFICATION_FAILURES.actorNotFound,
+  NOTIFICATION_FAILURES.commentNotFound,
+  NOTIFICATION_FAILURES.actorNotAllowed,
+  NOTIFICATION_FAILURES.commentNotByActor,
+]);
+
+/** 5xx, failed authentication, missing data: trying again later cannot help. Everything else (4xx, lost connections, timeouts) can. */
+export function isPermanentNotificationFailure(errorType: string | undefined): boolean {
+  return errorType !== undefined && PERMANENT_FAILURES.has(errorType);
+}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { AppError, badRequest, conflict, notFound } from '../api/errors';
 import type { AuthContext } from '../api/request-context';
+import type { Config } from '../config';
 import type { Repositories } from '../db/repositories';
 import type { NotificationDelivery } from '../db/repositories/notification-deliveries';
 import type { Ticket } from '../db/repositories/tickets';
@@ -11,6 +12,7 @@ import {
   WORKFLOW_TYPES,
   workflowIds,
   type FieldChange,
+  type NotificationDeliveryState,
   type TicketEventType,
   type TicketNotificationInput,
 } from '../jobs/contract';
@@ -32,6 +34,8 @@ export interface TicketEventRequest {
 interface Deps {
   repos: Repositories;
   jobs: JobsGateway;
+  /** MAIL_REDELIVERY_HOURS; without it events are dead-lettered after the send step's own attempts */
+  config?: { mail: Pick<Config['mail'], 'redeliveryHours'> };
 }
 
 /** One workflow run of an event: the first, then each retry from the dead-letter list. */
@@ -41,6 +45,8 @@ export interface EventRun {
   status: string;
   startTime: string;
   closeTime: string | null;
+  /** a running run's delivery state (not part of the answer's `runs`: the top-level `delivery` summarises it) */
+  delivery: NotificationDeliveryState | null;
 }
 
 /** At most this many runs are followed for one event (each retry of a failed retry adds one). */
@@ -123,16 +129,23 @@ export function createTicketEventsService(deps: Deps) {
       }
     }
     const descriptions = await Promise.all(workflowIdsFound.map((id) => jobs.describe(id)));
-    return descriptions
+    const found = descriptions
       .filter((d): d is NonNullable<typeof d> => d !== undefined)
-      .sort((a, b) => a.startTime.getTime() - b.startTime.getTime())
-      .map((d) => ({
+      .sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+    return found.map((d) => ({
         workflowId: d.workflowId,
         runId: d.runId,
         status: d.status.name,
         startTime: d.startTime.toISOString(),
         closeTime: d.closeTime?.toISOString() ?? null,
+        delivery: d.status.name === 'RUNNING' ? deliveryState(d) : null,
       }));
+  }
+
+  /** The run's delivery state as its workflow last wrote it into its memo (upsertMemo: readable without a worker). */
+  function deliveryState(description: { memo?: Record<string, unknown> }): NotificationDeliveryState | null {
+    const state = description.memo?.deliveryState as NotificationDeliveryState | undefined;
+    return state && typeof state.phase === 'string' ? state : null;
   }
 
   /** The event as it was posted, read from the first event of a run's history; undefined once Temporal no longer has it. */
@@ -189,6 +202,7 @@ export function createTicketEventsService(deps: Deps) {
         occurredAt: request.occurredAt ?? new Date().toISOString(),
         ...(request.changes ? { changes: request.changes } : {}),
         ...(request.commentId !== undefined ? { commentId: request.commentId } : {}),
+        ...(deps.config && deps.config.mail.redeliveryHours > 0 ? { redeliverForHours: deps.config.mail.redeliveryHours } : {}),
       };
       const started = await jobs.startTicketNotification(input, { companyId: ticket.companyId, requestedBy: auth.user.id });
       return { eventId, ...started };
@@ -212,6 +226,7 @@ export function createTicketEventsService(deps: Deps) {
       }
       const first = runs.find((run) => run.workflowId === workflowId);
       const latest = runs.at(-1);
+      const waiting = latest?.delivery?.phase === 'waiting_to_redeliver' ? latest.delivery : null;
       return {
         eventId,
         ticketId,
@@ -220,7 +235,11 @@ export function createTicketEventsService(deps: Deps) {
         status: latest?.status ?? null,
         startTime: runs[0]?.startTime ?? null,
         closeTime: latest?.closeTime ?? null,
-        runs,
+        /** e.g. "waiting to redeliver, next try at 2026-01-05T09:05:00.000Z" while the mail server turns mail away */
+        delivery: waiting
+          ? { state: 'waiting_to_redeliver', nextTryAt: waiting.nextTryAt, summary: `waiting to redeliver, next try at ${waiting.nextTryAt}` }
+          : null,
+        runs: runs.map(({ delivery: _state, ...run }) => run),
         deliveries: deliveries.map((d) => ({
           userId: d.userId,
           recipient: d.email,
