@@ -9,6 +9,7 @@ import {
 } from '../src/jobs/contract';
 import { classifySmtpError } from '../src/mail/smtp-errors';
 import { composeNotificationMail, messageIdFor } from '../src/notifications/compose';
+import { unsubscribeUrl } from '../src/notifications/unsubscribe-links';
 import { loadEventData, MissingEventDataError, RefusedEventDataError, resolveRecipients } from '../src/notifications/event-data';
 import type { ActivityDeps } from './deps';
 
@@ -87,6 +88,8 @@ export function createNotificationActivities(deps: ActivityDeps) {
         assigneeName: assignee?.name ?? null,
         comment: data.comment,
         recipient: { ...recipient, name: user?.name ?? recipient.email },
+        timeZone: deps.config.mail.timeZone,
+        unsubscribeUrl: unsubscribeUrl(deps.config, recipient.userId),
       });
 
       // the window between the SMTP server's acceptance and markSent is where a crash can cause a resend;

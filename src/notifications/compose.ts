@@ -12,6 +12,10 @@ export interface NotificationMailData {
   assigneeName: string | null;
   comment?: { body: string; isInternal: boolean };
   recipient: { userId: number; email: string; name: string; reason: RecipientReason };
+  /** MAIL_TIMEZONE */
+  timeZone?: string;
+  /** the recipient's signed one-click unsubscribe link */
+  unsubscribeUrl?: string;
 }
 
 export function messageIdFor(appUrl: string, ticketId: number, eventId: string, userId: number): string {
@@ -46,10 +50,14 @@ export async function composeNotificationMail(data: NotificationMailData): Promi
     body,
     changes: data.event.type === 'updated' ? data.event.changes : undefined,
     occurredAt: data.event.occurredAt,
+    timeZone: data.timeZone,
+    unsubscribeUrl: data.unsubscribeUrl,
   });
   const host = mailIdHost(data.appUrl);
   return {
     to: data.recipient.email,
+    toName: singleLine(data.recipient.name, 80),
+    ...(data.unsubscribeUrl ? { unsubscribeUrl: data.unsubscribeUrl } : {}),
     subject: wording.subject,
     html,
     text,
