@@ -124,6 +124,7 @@ export const envSchema = z.object({
     }, 'must be an IANA time zone such as UTC or Europe/Berlin'),
   UNSUBSCRIBE_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
   UNSUBSCRIBE_LINK_DAYS: positiveInt(60),
+  NOTIFY_COALESCE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
 
   REPORTS_DIR: optionalString,
   REPORT_PDF_MAX_ROWS: positiveInt(50_000),
@@ -189,6 +190,8 @@ export interface Config {
     timeZone: string;
     unsubscribeSecret: string | undefined;
     unsubscribeLinkDays: number;
+    /** `updated` events of one ticket within this many seconds become one mail per recipient; 0: off */
+    coalesceSeconds: number;
   };
   /** exportMaxRowsPerSecond: 0 = unlimited; a cap spares a busy primary database */
   reports: { dir: string; pdfMaxRows: number; maxRunningPerUser: number; exportMaxRowsPerSecond: number };
@@ -261,6 +264,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       timeZone: env.MAIL_TIMEZONE,
       unsubscribeSecret: env.UNSUBSCRIBE_SECRET,
       unsubscribeLinkDays: env.UNSUBSCRIBE_LINK_DAYS,
+      coalesceSeconds: env.NOTIFY_COALESCE_SECONDS,
     },
     reports: {
       dir: path.resolve(env.REPORTS_DIR ?? path.join(dataDir, 'reports')),

@@ -15,6 +15,7 @@ export const WORKFLOW_TYPES = {
   ticketNotification: 'ticketNotificationWorkflow',
   generateReport: 'generateReportWorkflow',
   cleanupOldData: 'cleanupOldDataWorkflow',
+  ticketUpdates: 'ticketUpdatesWorkflow',
 } as const;
 
 export const JOB_TYPES = {
@@ -36,6 +37,10 @@ export const CLEANUP_SCHEDULE_ID = 'cleanup-old-data';
 
 export const workflowIds = {
   notification: (ticketId: number, eventId: string): string => `ticket-${ticketId}-event-${eventId}`,
+  /** the long-lived per-ticket workflow that coalesces `updated` events */
+  ticketUpdates: (ticketId: number): string => `ticket-${ticketId}-updates`,
+  /** one coalesced mail: its digest id is `digest-<first event id>` */
+  digest: (ticketId: number, firstEventId: string): string => `ticket-${ticketId}-event-digest-${firstEventId}`,
   report: (reportId: number): string => `report-${reportId}`,
   manualCleanup: (at: Date): string => `cleanup-manual-${at.getTime()}`,
   /** a failed report run again from the dead-letter list */
@@ -64,6 +69,56 @@ export interface TicketNotificationInput {
    * before it is dead-lettered (MAIL_REDELIVERY_HOURS when the API started the run); absent or 0: not at all.
    */
   redeliverForHours?: number;
+  /**
+   * A coalesced mail (NOTIFY_COALESCE_SECONDS): the `updated` events of one ticket, in the order they arrived.
+   * Then `eventId` names the digest (`digest-<first event id>`), `type` is `updated` and `actorId` the last actor.
+   */
+  digest?: DigestEvent[];
+}
+
+/** One posted event inside a coalesced mail; the ledger keeps a row per (ticket, this event id, recipient). */
+export interface DigestEvent {
+  eventId: string;
+  actorId: number;
+  occurredAt: string;
+  changes?: Record<string, FieldChange>;
+}
+
+/** The event types a per-ticket workflow holds back for NOTIFY_COALESCE_SECONDS; the others go out at once. */
+export const COALESCED_EVENT_TYPES: readonly TicketEventType[] = ['updated'];
+
+/** The signal that hands a posted event to its ticket's per-ticket workflow (signal-with-start). */
+export const TICKET_EVENT_SIGNAL = 'ticketEvent';
+/** The query answering which events a per-ticket workflow holds and which digest took the others. */
+export const TICKET_UPDATES_QUERY = 'ticketUpdatesState';
+
+export interface TicketUpdatesInput {
+  ticketId: number;
+  coalesceSeconds: number;
+  /** with nothing held for this long the workflow ends (default 30 min); the next event starts it again */
+  idleSeconds?: number;
+  /** continue-as-new past this many history events (default 2000), carrying the held events */
+  maxHistoryEvents?: number;
+  /** carried across continue-as-new */
+  pending?: TicketNotificationInput[];
+  /** event id → the digest workflow that mailed it (most recent ones), carried across continue-as-new */
+  sentIn?: Record<string, string>;
+}
+
+export interface TicketUpdatesState {
+  held: Array<{ eventId: string; sendsAt: string | null }>;
+  sentIn: Record<string, string>;
+}
+
+/** Every change of the events in order, per field from the first `from` to the last `to`. */
+export function mergeChanges(events: Array<Pick<DigestEvent, 'changes'>>): Record<string, FieldChange> {
+  const merged: Record<string, FieldChange> = {};
+  for (const event of events) {
+    for (const [field, change] of Object.entries(event.changes ?? {})) {
+      merged[field] = field in merged ? { from: merged[field].from, to: change.to } : { from: change.from, to: change.to };
+    }
+  }
+  return merged;
 }
 
 /** The waits before each redelivery round of a recipient the mail server turned away for now; the last repeats. */
@@ -155,6 +210,8 @@ export interface NotificationRecipient {
   userId: number;
   email: string;
   reason: RecipientReason;
+  /** in a coalesced mail: the events this recipient is told about (never their own) */
+  eventIds?: string[];
 }
 
 export interface ResolvedNotification {

@@ -18,6 +18,7 @@ import {
 } from '../jobs/contract';
 import type { JobsGateway, StartedJob } from '../jobs/gateway';
 import { loadEventData, MissingEventDataError, RefusedEventDataError, trustedPreviousAssignee } from './event-data';
+import { isCoalesced, signalTicketUpdate, ticketUpdatesState } from './coalescing';
 import { previousAssigneeId } from './recipients';
 
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
@@ -35,7 +36,7 @@ interface Deps {
   repos: Repositories;
   jobs: JobsGateway;
   /** MAIL_REDELIVERY_HOURS; without it events are dead-lettered after the send step's own attempts */
-  config?: { mail: Pick<Config['mail'], 'redeliveryHours'> };
+  config?: { mail: Pick<Config['mail'], 'redeliveryHours' | 'coalesceSeconds'> };
 }
 
 /** One workflow run of an event: the first, then each retry from the dead-letter list. */
@@ -109,6 +110,21 @@ async function assertPreviousAssignee(repos: Repositories, request: TicketEventR
 /** The workflow id of the n-th re-run of an event's notification (a retry from the dead-letter list). */
 export function notificationRetryWorkflowId(ticketId: number, eventId: string, n: number): string {
   return `${workflowIds.notification(ticketId, eventId)}-retry-${n}`;
+}
+
+/** `ticket-42-event-digest-e1` → `digest-e1`, for a digest workflow id of this ticket. */
+function digestOf(digestWorkflowId: string | undefined, ticketId: number): string | null {
+  const prefix = workflowIds.notification(ticketId, '');
+  return digestWorkflowId?.startsWith(prefix) ? digestWorkflowId.slice(prefix.length) : null;
+}
+
+/** The digest a coalesced event went out in, read from the Message-ID its ledger rows share (`<event-digest-e1.ticket-…>`). */
+function digestFromMessageIds(deliveries: NotificationDelivery[]): string | null {
+  for (const d of deliveries) {
+    const match = /^<event-(digest-[A-Za-z0-9._-]+)\.ticket-\d+\.user-\d+@/.exec(d.messageId ?? '');
+    if (match) return match[1];
+  }
+  return null;
 }
 
 export function createTicketEventsService(deps: Deps) {
@@ -204,7 +220,12 @@ export function createTicketEventsService(deps: Deps) {
         ...(request.commentId !== undefined ? { commentId: request.commentId } : {}),
         ...(deps.config && deps.config.mail.redeliveryHours > 0 ? { redeliverForHours: deps.config.mail.redeliveryHours } : {}),
       };
-      const started = await jobs.startTicketNotification(input, { companyId: ticket.companyId, requestedBy: auth.user.id });
+      const tags = { companyId: ticket.companyId, requestedBy: auth.user.id };
+      const coalesceSeconds = deps.config?.mail.coalesceSeconds ?? 0;
+      // `updated` events wait in the ticket's workflow for the coalescing window; the others are mailed at once
+      const started = isCoalesced(input.type, coalesceSeconds)
+        ? await signalTicketUpdate(jobs, input, coalesceSeconds, tags)
+        : await jobs.startTicketNotification(input, tags);
       return { eventId, ...started };
     },
 
@@ -216,12 +237,26 @@ export function createTicketEventsService(deps: Deps) {
       const ticket = await visibleTicket(repos, auth, ticketId);
       if (!ticket) throw notFound('Ticket');
       if (!EVENT_ID_PATTERN.test(eventId)) throw notFound('Event');
-      const workflowId = workflowIds.notification(ticketId, eventId);
-      const runs = await eventRuns(ticketId, eventId);
+      let workflowId = workflowIds.notification(ticketId, eventId);
+      let runs = await eventRuns(ticketId, eventId);
       let deliveries = await repos.notificationDeliveries.listByEvent(ticketId, eventId);
-      if (runs.length === 0 && deliveries.length === 0) throw notFound('Event');
+      // an `updated` event coalesced into a digest: held by the ticket's workflow, or mailed by the digest's run
+      let coalescing: { workflowId: string; sendsAt: string | null } | null = null;
+      let digestEventId: string | null = null;
+      if (runs.length === 0) {
+        const updates = await ticketUpdatesState(jobs, ticketId);
+        const held = updates?.held.find((h) => h.eventId === eventId);
+        if (held) coalescing = { workflowId: workflowIds.ticketUpdates(ticketId), sendsAt: held.sendsAt };
+        digestEventId = digestOf(updates?.sentIn[eventId], ticketId) ?? digestFromMessageIds(deliveries);
+        if (digestEventId) {
+          workflowId = workflowIds.notification(ticketId, digestEventId);
+          runs = await eventRuns(ticketId, digestEventId);
+        }
+      }
+      if (runs.length === 0 && deliveries.length === 0 && !coalescing) throw notFound('Event');
       if (isClient(auth)) {
-        if (!(await clientMaySee(auth, ticketId, runs, deliveries))) throw notFound('Event');
+        // a coalesced event is an `updated` one, which every client of the ticket's company may see
+        if (!coalescing && !digestEventId && !(await clientMaySee(auth, ticketId, runs, deliveries))) throw notFound('Event');
         deliveries = deliveries.filter((d) => d.userId === auth.user.id);
       }
       const first = runs.find((run) => run.workflowId === workflowId);
@@ -232,13 +267,17 @@ export function createTicketEventsService(deps: Deps) {
         ticketId,
         workflowId,
         runId: first?.runId ?? null,
-        status: latest?.status ?? null,
+        status: latest?.status ?? (coalescing ? 'HELD' : null),
         startTime: runs[0]?.startTime ?? null,
         closeTime: latest?.closeTime ?? null,
         /** e.g. "waiting to redeliver, next try at 2026-01-05T09:05:00.000Z" while the mail server turns mail away */
         delivery: waiting
           ? { state: 'waiting_to_redeliver', nextTryAt: waiting.nextTryAt, summary: `waiting to redeliver, next try at ${waiting.nextTryAt}` }
           : null,
+        /** an `updated` event held for coalescing: the ticket's workflow holding it and when its mail goes out */
+        coalescing,
+        /** the coalesced mail (digest) this event went out in; its Message-ID is each delivery's messageId */
+        mail: digestEventId ? { digestId: digestEventId, workflowId } : null,
         runs: runs.map(({ delivery: _state, ...run }) => run),
         deliveries: deliveries.map((d) => ({
           userId: d.userId,

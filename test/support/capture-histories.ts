@@ -19,7 +19,18 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/
 import type { Role } from '../../src/auth/permissions';
 import { seedBulkTickets } from '../../src/db/seed-bulk';
 import type { User } from '../../src/db/repositories/users';
-import { ALL_TASK_QUEUES } from '../../src/jobs/contract';
+import { TypedSearchAttributes } from '@temporalio/common';
+import {
+  ALL_TASK_QUEUES,
+  TASK_QUEUES,
+  TICKET_EVENT_SIGNAL,
+  WORKFLOW_TYPES,
+  workflowIds,
+  type FieldChange,
+  type TicketNotificationInput,
+  type TicketUpdatesInput,
+} from '../../src/jobs/contract';
+import { jobSearchAttributes } from '../../src/jobs/search-attributes';
 import { createSmtpMailer } from '../../src/mail/smtp-mailer';
 import { resolveTemporalCli } from '../../src/temporal/cli-resolver';
 import { startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
@@ -177,7 +188,74 @@ const SCENARIOS: Scenario[] = [
       return retried.body.retryWorkflowId as string;
     },
   },
+  {
+    file: 'ticket-notification-redelivered.json',
+    expect: 'COMPLETED',
+    async run(scene) {
+      // the server turns the requester away for the step's four attempts, then accepts: one redelivery round
+      // (its timer cut to what is left of a short MAIL_REDELIVERY_HOURS) serves the recipient
+      const ticketId = await ticketWithWatchers(scene, 'Fax is busy');
+      const busy = scene.clients.carla.email.toLowerCase();
+      scene.receiver.setRule((address, attempt) => (address === busy && attempt <= 4 ? { code: 451, message: 'Try again later' } : undefined));
+      try {
+        const started = await scene.system.jobs.startTicketNotification(
+          { eventId: 'history-redelivered', type: 'closed', ticketId, actorId: scene.staff.ana.id, occurredAt: OCCURRED_AT, redeliverForHours: 0.01 },
+          { companyId: scene.acme, requestedBy: scene.admin.user.id },
+        );
+        await settled(scene.system.jobs.client.workflow.getHandle(started.workflowId));
+        return started.workflowId;
+      } finally {
+        scene.receiver.setRule(undefined);
+      }
+    },
+  },
+  {
+    file: 'ticket-updates-two-windows.json',
+    expect: 'COMPLETED',
+    async run(scene) {
+      // three updated events in a 2 s window (one posted twice), a fourth in the next window, then idle: two digests
+      const ticketId = await ticketWithWatchers(scene, 'Monitor flickers');
+      const tags = { companyId: scene.acme, requestedBy: scene.admin.user.id };
+      const workflowId = workflowIds.ticketUpdates(ticketId);
+      const event = (n: number, changes: Record<string, FieldChange>): TicketNotificationInput => ({
+        eventId: `history-update-${n}`,
+        type: 'updated',
+        ticketId,
+        actorId: scene.staff.ana.id,
+        occurredAt: OCCURRED_AT,
+        changes,
+      });
+      const signal = (input: TicketNotificationInput) =>
+        scene.system.jobs.client.workflow.signalWithStart(WORKFLOW_TYPES.ticketUpdates, {
+          workflowId,
+          taskQueue: TASK_QUEUES.notifications,
+          args: [{ ticketId, coalesceSeconds: 2, idleSeconds: 3 } satisfies TicketUpdatesInput],
+          signal: TICKET_EVENT_SIGNAL,
+          signalArgs: [input],
+          typedSearchAttributes: new TypedSearchAttributes(jobSearchAttributes({ jobType: 'notification', ticketId, ...tags })),
+        });
+      await signal(event(1, { status: { from: 'open', to: 'pending' } }));
+      await signal(event(2, { priority: { from: 'high', to: 'urgent' } }));
+      await signal(event(2, { priority: { from: 'high', to: 'urgent' } }));
+      await signal(event(3, { status: { from: 'pending', to: 'open' } }));
+      await settled(scene.system.jobs.client.workflow.getHandle(workflowIds.notification(ticketId, 'digest-history-update-1')));
+      await signal(event(4, { priority: { from: 'urgent', to: 'normal' } }));
+      digestWorkflowId = workflowIds.notification(ticketId, 'digest-history-update-1');
+      return workflowId;
+    },
+  },
+  {
+    file: 'ticket-notification-digest.json',
+    expect: 'COMPLETED',
+    async run() {
+      // the coalesced mail of the three events above: one mail per recipient listing every change
+      if (!digestWorkflowId) throw new Error('ticket-notification-digest needs ticket-updates-two-windows first');
+      return digestWorkflowId;
+    },
+  },
 ];
+
+let digestWorkflowId: string | undefined;
 
 async function user(scene: Pick<Scene, 'system'>, role: Role, companyId: number | null, name: string): Promise<User> {
   return createUser(scene.system.repos, { role, companyId, name, email: `${name.toLowerCase()}@helpdesk.test` });
@@ -229,6 +307,10 @@ async function main(): Promise<void> {
   const only = args.filter((_, i) => outAt < 0 || (i !== outAt && i !== outAt + 1));
   const chosen = SCENARIOS.filter((s) => only.length === 0 || only.some((prefix) => s.file.startsWith(prefix)));
   if (chosen.length === 0) throw new Error(`no scenario matches ${only.join(', ')}; known: ${SCENARIOS.map((s) => s.file).join(', ')}`);
+  // the digest is the one the per-ticket scenario mailed
+  if (chosen.some((s) => s.file === 'ticket-notification-digest.json') && !chosen.some((s) => s.file === 'ticket-updates-two-windows.json')) {
+    chosen.splice(chosen.findIndex((s) => s.file === 'ticket-notification-digest.json'), 0, SCENARIOS.find((s) => s.file === 'ticket-updates-two-windows.json')!);
+  }
   // the retry needs the partly failed run before it
   if (chosen.some((s) => s.file === 'ticket-notification-retried.json') && !chosen.some((s) => s.file === 'ticket-notification-partly-failed.json')) {
     chosen.splice(chosen.findIndex((s) => s.file === 'ticket-notification-retried.json'), 0, SCENARIOS.find((s) => s.file === 'ticket-notification-partly-failed.json')!);
