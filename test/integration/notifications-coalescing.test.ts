@@ -1,4 +1,4 @@
-import { workflowIds } from '../../src/jobs/contract';
+import { TASK_QUEUES, TICKET_EVENT_SIGNAL, WORKFLOW_TYPES, workflowIds, type TicketNotificationInput, type TicketUpdatesInput } from '../../src/jobs/contract';
 import { createWorld, type World } from '../support/fixtures';
 import { httpClient } from '../support/http';
 import { waitFor } from '../support/wait';
@@ -98,4 +98,38 @@ describe('coalescing quick successive updated events into one mail per recipient
     expect(mails[0].parsed.text).not.toContain('changes, in order');
     expect(mails[0].parsed.text).toMatch(/status:\s+open\s+→\s+pending/);
   }, 90_000);
+
+  it('a per-ticket workflow past its history bound continues as new, carrying what it holds; events before and after are all mailed', async () => {
+    const scene = await createTicketScene(h.system.repos);
+    const workflowId = workflowIds.ticketUpdates(scene.ticket.id);
+    const event = (n: number): TicketNotificationInput => ({
+      eventId: `can-${scene.ticket.id}-${n}`,
+      type: 'updated',
+      ticketId: scene.ticket.id,
+      actorId: scene.assignee.id,
+      occurredAt: new Date().toISOString(),
+      changes: { priority: { from: `p${n - 1}`, to: `p${n}` } },
+    });
+    const signal = (n: number) =>
+      h.system.jobs.client.workflow.signalWithStart(WORKFLOW_TYPES.ticketUpdates, {
+        workflowId,
+        taskQueue: TASK_QUEUES.notifications,
+        args: [{ ticketId: scene.ticket.id, coalesceSeconds: 1, maxHistoryEvents: 5 } satisfies TicketUpdatesInput],
+        signal: TICKET_EVENT_SIGNAL,
+        signalArgs: [event(n)],
+      });
+    const firstRun = (await signal(1)).signaledRunId;
+    const firstDigest = workflowIds.notification(scene.ticket.id, `digest-${event(1).eventId}`);
+    await waitFor(async () => (await h.system.jobs.describe(firstDigest)) !== undefined, { what: 'the first digest' });
+    await waitFor(async () => (await h.system.jobs.describe(workflowId))?.runId !== firstRun, { what: 'continue-as-new' });
+    const history = await h.system.jobs.client.workflow.getHandle(workflowId, firstRun).fetchHistory();
+    expect(history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+
+    await signal(2);
+    const secondDigest = workflowIds.notification(scene.ticket.id, `digest-${event(2).eventId}`);
+    await waitFor(async () => (await h.system.jobs.describe(secondDigest)) !== undefined, { what: 'the second digest' });
+    for (const id of [firstDigest, secondDigest]) expect(await closedStatus(h.system, id)).toBe('COMPLETED');
+    expect(h.receiver.mailsTo(scene.requester.email)).toHaveLength(2);
+  }, 90_000);
 });
+
