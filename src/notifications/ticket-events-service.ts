@@ -149,13 +149,13 @@ export function createTicketEventsService(deps: Deps) {
       .filter((d): d is NonNullable<typeof d> => d !== undefined)
       .sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
     return found.map((d) => ({
-        workflowId: d.workflowId,
-        runId: d.runId,
-        status: d.status.name,
-        startTime: d.startTime.toISOString(),
-        closeTime: d.closeTime?.toISOString() ?? null,
-        delivery: d.status.name === 'RUNNING' ? deliveryState(d) : null,
-      }));
+      workflowId: d.workflowId,
+      runId: d.runId,
+      status: d.status.name,
+      startTime: d.startTime.toISOString(),
+      closeTime: d.closeTime?.toISOString() ?? null,
+      delivery: d.status.name === 'RUNNING' ? deliveryState(d) : null,
+    }));
   }
 
   /** The run's delivery state as its workflow last wrote it into its memo (upsertMemo: readable without a worker). */

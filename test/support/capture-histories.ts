@@ -220,7 +220,9 @@ const SCENARIOS: Scenario[] = [
       await signal(2, { priority: { from: 'high', to: 'urgent' } });
       await signal(2, { priority: { from: 'high', to: 'urgent' } });
       await signal(3, { status: { from: 'pending', to: 'open' } });
-      await settled(scene.system.jobs.client.workflow.getHandle(workflowIds.notification(ticketId, 'digest-history-update-1')));
+      // the first window closes (its digest starts) before the fourth event, which opens the second window
+      const firstDigest = workflowIds.notification(ticketId, 'digest-history-update-1');
+      await waitFor(async () => (await scene.system.jobs.describe(firstDigest)) !== undefined, { what: 'the first window to close' });
       await signal(4, { priority: { from: 'urgent', to: 'normal' } });
       return workflowIds.ticketUpdates(ticketId);
     },
@@ -250,7 +252,7 @@ function updatesSignal(scene: Scene, ticketId: number) {
     return scene.system.jobs.client.workflow.signalWithStart(WORKFLOW_TYPES.ticketUpdates, {
       workflowId,
       taskQueue: TASK_QUEUES.notifications,
-      args: [{ ticketId, coalesceSeconds: 2, idleSeconds: 3 } satisfies TicketUpdatesInput],
+      args: [{ ticketId, coalesceSeconds: 2, idleSeconds: 10 } satisfies TicketUpdatesInput],
       signal: TICKET_EVENT_SIGNAL,
       signalArgs: [input],
       typedSearchAttributes: new TypedSearchAttributes(jobSearchAttributes({ jobType: 'notification', ticketId, companyId: scene.acme, requestedBy: scene.admin.user.id })),
