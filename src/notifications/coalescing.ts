@@ -12,7 +12,7 @@ import {
   type TicketUpdatesState,
 } from '../jobs/contract';
 import type { JobsGateway, StartedJob } from '../jobs/gateway';
-import { CALL_DEADLINE_MS, GRPC_DEADLINE_EXCEEDED, GRPC_UNAVAILABLE, grpcCodeOf } from '../jobs/gateway/deadline';
+import { CALL_DEADLINE_MS, GRPC_DEADLINE_EXCEEDED, GRPC_UNAVAILABLE, grpcCodeOf, withDeadline, type GatewayConnection } from '../jobs/gateway/deadline';
 import { jobSearchAttributes } from '../jobs/search-attributes';
 
 /** Whether an event of this type waits in its ticket's coalescing window (never created, assigned, closed). */
@@ -23,11 +23,19 @@ export function isCoalesced(type: TicketNotificationInput['type'], coalesceSecon
 function unavailable(err: unknown): Error {
   const code = grpcCodeOf(err);
   const name = (err as { name?: string })?.name;
-  if (code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED || name === 'TransportError' || name === 'ConnectionError') {
+  if (code === GRPC_UNAVAILABLE || name === 'TransportError' || name === 'ConnectionError') {
+    return serviceUnavailable('The job system is unavailable right now; nothing was started. Please try again shortly.');
+  }
+  if (code === GRPC_DEADLINE_EXCEEDED) {
     // the event id is the dedupe key inside the ticket's workflow: posting it again never mails twice
-    return serviceUnavailable('The job system is unavailable right now; the event may not have been accepted. Posting it again is safe.');
+    return serviceUnavailable('The job system did not answer in time; the event may or may not have been accepted. Posting it again is safe.');
   }
   return err as Error;
+}
+
+/** Like the gateway's calls: wait briefly for a connected channel (Temporal down → 503 at once), then a call deadline. */
+function call<T>(jobs: JobsGateway, fn: () => Promise<T>): Promise<T> {
+  return withDeadline.call({ connection: jobs.client.connection as GatewayConnection }, fn, CALL_DEADLINE_MS) as Promise<T>;
 }
 
 /**
@@ -44,7 +52,7 @@ export async function signalTicketUpdate(
   const workflowId = workflowIds.ticketUpdates(input.ticketId);
   const start: TicketUpdatesInput = { ticketId: input.ticketId, coalesceSeconds };
   try {
-    const handle = await jobs.client.connection.withDeadline(Date.now() + CALL_DEADLINE_MS, () =>
+    const handle = await call(jobs, () =>
       jobs.client.workflow.signalWithStart(WORKFLOW_TYPES.ticketUpdates, {
         workflowId,
         taskQueue: TASK_QUEUES.notifications,
@@ -68,7 +76,7 @@ export async function ticketUpdatesState(jobs: JobsGateway, ticketId: number): P
     const workflowId = workflowIds.ticketUpdates(ticketId);
     const description = await jobs.describe(workflowId);
     if (!description || description.status.name !== 'RUNNING') return undefined;
-    return await jobs.client.connection.withDeadline(Date.now() + CALL_DEADLINE_MS, () =>
+    return await call(jobs, () =>
       jobs.client.workflow.getHandle(workflowId).query<TicketUpdatesState>(TICKET_UPDATES_QUERY),
     );
   } catch {
