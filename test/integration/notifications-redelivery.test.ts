@@ -10,6 +10,7 @@ import { createTicketEventsService, retryTicketNotification } from '../../src/no
 import { resolveTestServer } from '../../src/temporal/cli-resolver';
 import { buildActivityDeps } from '../../workers/activity-deps';
 import { createWorld, type World } from '../support/fixtures';
+import { httpClient } from '../support/http';
 import { createTicketScene, startNotificationsHarness, type NotificationsHarness, type TicketScene } from './notifications-helpers';
 
 const HOUR_MS = 3_600_000;
@@ -179,4 +180,15 @@ describe('outage redelivery on durable timers, on the time-skipping test server'
       h.receiver.setRule((address) => (address === stuck && outageUntil > 0 ? { code: 451, message: 'Mailbox busy, try again later' } : undefined));
     }
   }, 120_000);
+
+  it('an event posted through the API carries MAIL_REDELIVERY_HOURS (default 24) into its workflow', async () => {
+    const scene = await createTicketScene(h.system.repos);
+    const posted = await httpClient(h.system.baseUrl, world.tokens.admin).post(`/api/tickets/${scene.ticket.id}/events`, { type: 'closed', actorId: scene.assignee.id });
+    expect(posted.status).toBe(202);
+    const history = await h.system.jobs.client.workflow.getHandle(posted.body.workflowId).fetchHistory();
+    const [payload] = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads!;
+    expect(JSON.parse(Buffer.from(payload.data!).toString('utf8'))).toMatchObject({ eventId: posted.body.eventId, redeliverForHours: 24 });
+    await h.system.jobs.client.workflow.getHandle(posted.body.workflowId).terminate('no worker in this test');
+  });
 });
+
