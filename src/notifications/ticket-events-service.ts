@@ -19,6 +19,7 @@ import {
 import type { JobsGateway, StartedJob } from '../jobs/gateway';
 import { loadEventData, MissingEventDataError, RefusedEventDataError, trustedPreviousAssignee } from './event-data';
 import { isCoalesced, signalTicketUpdate, ticketUpdatesState } from './coalescing';
+import { deliveryNote, deliveryStateOf } from './delivery-state';
 import { previousAssigneeId } from './recipients';
 
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
@@ -154,14 +155,8 @@ export function createTicketEventsService(deps: Deps) {
       status: d.status.name,
       startTime: d.startTime.toISOString(),
       closeTime: d.closeTime?.toISOString() ?? null,
-      delivery: d.status.name === 'RUNNING' ? deliveryState(d) : null,
+      delivery: d.status.name === 'RUNNING' ? deliveryStateOf(d.memo) : null,
     }));
-  }
-
-  /** The run's delivery state as its workflow last wrote it into its memo (upsertMemo: readable without a worker). */
-  function deliveryState(description: { memo?: Record<string, unknown> }): NotificationDeliveryState | null {
-    const state = description.memo?.deliveryState as NotificationDeliveryState | undefined;
-    return state && typeof state.phase === 'string' ? state : null;
   }
 
   /** The event as it was posted, read from the first event of a run's history; undefined once Temporal no longer has it. */
@@ -262,6 +257,7 @@ export function createTicketEventsService(deps: Deps) {
       const first = runs.find((run) => run.workflowId === workflowId);
       const latest = runs.at(-1);
       const waiting = latest?.delivery?.phase === 'waiting_to_redeliver' ? latest.delivery : null;
+      const note = waiting ? deliveryNote({ deliveryState: waiting }) : null;
       return {
         eventId,
         ticketId,
@@ -271,9 +267,7 @@ export function createTicketEventsService(deps: Deps) {
         startTime: runs[0]?.startTime ?? null,
         closeTime: latest?.closeTime ?? null,
         /** e.g. "waiting to redeliver, next try at 2026-01-05T09:05:00.000Z" while the mail server turns mail away */
-        delivery: waiting
-          ? { state: 'waiting_to_redeliver', nextTryAt: waiting.nextTryAt, summary: `waiting to redeliver, next try at ${waiting.nextTryAt}` }
-          : null,
+        delivery: waiting && note ? { state: 'waiting_to_redeliver', nextTryAt: waiting.nextTryAt, summary: note } : null,
         /** an `updated` event held for coalescing: the ticket's workflow holding it and when its mail goes out */
         coalescing,
         /** the coalesced mail (digest) this event went out in; its Message-ID is each delivery's messageId */

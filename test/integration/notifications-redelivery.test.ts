@@ -5,6 +5,7 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { SendTicketNotificationInput } from '../../activities/notifications';
 import { TASK_QUEUES, WORKFLOW_TYPES, workflowIds, type TicketNotificationInput } from '../../src/jobs/contract';
+import { createJobsService } from '../../src/admin/jobs-service';
 import type { JobsGateway } from '../../src/jobs/gateway';
 import { createTicketEventsService, retryTicketNotification } from '../../src/notifications/ticket-events-service';
 import { resolveTestServer } from '../../src/temporal/cli-resolver';
@@ -85,9 +86,9 @@ describe('outage redelivery on durable timers, on the time-skipping test server'
     });
   }
 
-  /** The event status service reading this server (the API's gateway, narrowed to what status() asks of it). */
-  function statusService() {
-    const jobs = {
+  /** The API's gateway on this server, narrowed to what the event status and the Jobs page ask of it. */
+  function gateway(): JobsGateway {
+    return {
       client: env.client,
       async describe(workflowId: string) {
         try {
@@ -100,8 +101,12 @@ describe('outage redelivery on durable timers, on the time-skipping test server'
       async history(workflowId: string) {
         return (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
       },
+      namespace: 'default',
     } as unknown as JobsGateway;
-    return createTicketEventsService({ repos: h.system.repos, jobs });
+  }
+
+  function statusService() {
+    return createTicketEventsService({ repos: h.system.repos, jobs: gateway() });
   }
 
   it('SMTP answering 451 for 3 hours, then accepting: every recipient gets exactly one mail, the history shows the redelivery schedule, nothing is dead-lettered', async () => {
@@ -119,6 +124,9 @@ describe('outage redelivery on durable timers, on the time-skipping test server'
     expect(status.delivery).toMatchObject({ state: 'waiting_to_redeliver', summary: expect.stringMatching(/^waiting to redeliver, next try at \d{4}-/) });
     expect(Date.parse(status.delivery!.nextTryAt as string) - t0).toBeGreaterThan(5 * 60_000 - 1);
     expect(status.deliveries.find((d) => d.recipient === stuck)).toMatchObject({ status: 'pending', errorType: 'SmtpTransientFailure' });
+    // the Jobs page's job shows the same
+    const job = await createJobsService({ jobs: gateway(), uiUrl: 'http://ui.test' }).get(handle.workflowId);
+    expect(job).toMatchObject({ status: 'RUNNING', note: status.delivery!.summary });
 
     await handle.result();
     for (const user of [scene.requester, scene.clientWatcher, scene.agentWatcher]) {
