@@ -8,8 +8,9 @@ import {
   type TicketNotificationInput,
 } from '../src/jobs/contract';
 import { classifySmtpError } from '../src/mail/smtp-errors';
-import { composeNotificationMail, messageIdFor } from '../src/notifications/compose';
-import { loadEventData, MissingEventDataError, RefusedEventDataError, resolveRecipients } from '../src/notifications/event-data';
+import { composeNotificationMail, messageIdFor, type DigestEntry } from '../src/notifications/compose';
+import { unsubscribeUrl } from '../src/notifications/unsubscribe-links';
+import { loadEventData, MissingEventDataError, RefusedEventDataError, resolveDigestRecipients, resolveRecipients } from '../src/notifications/event-data';
 import type { ActivityDeps } from './deps';
 
 export interface SendTicketNotificationInput {
@@ -43,17 +44,32 @@ function eventPayload(input: TicketNotificationInput) {
     occurredAt: input.occurredAt,
     ...(input.changes ? { changes: input.changes } : {}),
     ...(input.commentId !== undefined ? { commentId: input.commentId } : {}),
+    ...(input.digest ? { digest: input.digest } : {}),
   };
+}
+
+/** The ledger's event ids for one recipient's mail: the event itself, or the digest's events this recipient is told about. */
+function ledgerEventIds(input: TicketNotificationInput, recipient: NotificationRecipient): string[] {
+  if (!input.digest) return [input.eventId];
+  return recipient.eventIds ?? input.digest.map((e) => e.eventId);
 }
 
 export function createNotificationActivities(deps: ActivityDeps) {
   const { repos, logger } = deps;
   const ledger = repos.notificationDeliveries;
 
+  /** The digest's events this recipient is told about, in order, with their actors' names. */
+  async function digestFor(input: TicketNotificationInput, recipient: NotificationRecipient): Promise<DigestEntry[]> {
+    const ids = new Set(ledgerEventIds(input, recipient));
+    const events = (input.digest ?? []).filter((e) => ids.has(e.eventId));
+    const actors = new Map((await repos.users.findByIds([...new Set(events.map((e) => e.actorId))])).map((u) => [u.id, u.name]));
+    return events.map((e) => ({ actorName: actors.get(e.actorId) ?? `user ${e.actorId}`, occurredAt: e.occurredAt, changes: e.changes ?? {} }));
+  }
+
   return {
     async resolveNotificationRecipients(input: TicketNotificationInput): Promise<ResolvedNotification> {
       try {
-        return await resolveRecipients(repos, input);
+        return await (input.digest ? resolveDigestRecipients(repos, input) : resolveRecipients(repos, input));
       } catch (err) {
         return asFailure(err);
       }
@@ -64,17 +80,18 @@ export function createNotificationActivities(deps: ActivityDeps) {
       const { attempt, workflowExecution } = Context.current().info;
       const log = logger.child({ workflowId: workflowExecution?.workflowId, ticketId: input.ticketId, userId: recipient.userId, attempt });
       const messageId = messageIdFor(deps.config.api.appUrl, input.ticketId, input.eventId, recipient.userId);
-      const delivery = await ledger.open({
-        eventId: input.eventId,
-        ticketId: input.ticketId,
-        userId: recipient.userId,
-        email: recipient.email,
-        messageId,
-      });
-      if (delivery.status === 'sent') {
+      // a coalesced mail has a ledger row per event it reports, all under the one Message-ID
+      const deliveries = await Promise.all(
+        ledgerEventIds(input, recipient).map((eventId) =>
+          ledger.open({ eventId, ticketId: input.ticketId, userId: recipient.userId, email: recipient.email, messageId }),
+        ),
+      );
+      const unsent = deliveries.filter((d) => d.status !== 'sent');
+      if (unsent.length === 0) {
         log.info('notification already sent; skipped');
-        return { userId: recipient.userId, email: recipient.email, status: 'already_sent', messageId: delivery.messageId };
+        return { userId: recipient.userId, email: recipient.email, status: 'already_sent', messageId: deliveries[0].messageId };
       }
+      const delivery = unsent[0];
 
       const data = await loadEventData(repos, input).catch(asFailure);
       const user = await repos.users.findById(recipient.userId);
@@ -87,6 +104,9 @@ export function createNotificationActivities(deps: ActivityDeps) {
         assigneeName: assignee?.name ?? null,
         comment: data.comment,
         recipient: { ...recipient, name: user?.name ?? recipient.email },
+        timeZone: deps.config.mail.timeZone,
+        unsubscribeUrl: unsubscribeUrl(deps.config, recipient.userId),
+        ...(input.digest ? { digest: await digestFor(input, recipient) } : {}),
       });
 
       // the window between the SMTP server's acceptance and markSent is where a crash can cause a resend;
@@ -97,12 +117,12 @@ export function createNotificationActivities(deps: ActivityDeps) {
           'the previous attempt was cut off mid-send with an unknown outcome; sending again under the same Message-ID',
         );
       }
-      await ledger.startAttempt(delivery.id);
+      for (const d of unsent) await ledger.startAttempt(d.id);
       try {
         await deps.mailer.send(mail);
       } catch (err) {
         const failure = classifySmtpError(err);
-        await ledger.recordError(delivery.id, { type: failure.type, message: failure.message, final: !failure.retryable });
+        for (const d of unsent) await ledger.recordError(d.id, { type: failure.type, message: failure.message, final: !failure.retryable });
         log.warn({ errorType: failure.type, responseCode: failure.responseCode, code: failure.code }, 'notification send failed');
         throw ApplicationFailure.create({
           type: failure.type,
@@ -111,18 +131,20 @@ export function createNotificationActivities(deps: ActivityDeps) {
           details: [{ responseCode: failure.responseCode ?? null, code: failure.code ?? null }],
         });
       }
-      await ledger.markSent(delivery.id);
+      for (const d of unsent) await ledger.markSent(d.id);
       log.info({ messageId }, 'notification sent');
       return { userId: recipient.userId, email: recipient.email, status: 'sent', messageId };
     },
 
     /** Dead-letters the event: marks the given recipients failed and writes one failed_jobs row per run. */
     async recordNotificationFailure(failure: RecordNotificationFailureInput): Promise<number> {
-      await ledger.markFailed(
-        failure.input.ticketId,
-        failure.input.eventId,
-        failure.failed.map((f) => f.email),
-      );
+      for (const eventId of failure.input.digest?.map((e) => e.eventId) ?? [failure.input.eventId]) {
+        await ledger.markFailed(
+          failure.input.ticketId,
+          eventId,
+          failure.failed.map((f) => f.email),
+        );
+      }
       const existing = (await repos.failedJobs.listByWorkflowId(failure.workflowId)).find((job) => job.runId === failure.runId);
       if (existing) return existing.id;
       const id = await repos.failedJobs.record({

@@ -12,6 +12,7 @@ import { createRepositories, type Repositories } from './db/repositories';
 import { JobsGateway } from './jobs/gateway';
 import type { Logger } from './logger';
 import { createTicketEventsService } from './notifications/ticket-events-service';
+import { createUnsubscribeService } from './notifications/unsubscribe-service';
 import { createReportService } from './reports/report-service';
 import { createReportStorage, type ReportStorage } from './reports/storage';
 
@@ -26,22 +27,24 @@ export interface AppServices {
   jobSearch: ReturnType<typeof createJobsService>;
   overview: ReturnType<typeof createOverviewService>;
   audit: ReturnType<typeof createAuditService>;
+  unsubscribe: ReturnType<typeof createUnsubscribeService>;
   jobTypes: { describe(): ReturnType<typeof describeJobTypes> };
 }
 
 /** What the services are built from. */
 export interface ServiceParts {
   config: Config;
+  logger: Logger;
   db: Db;
   repos: Repositories;
   jobs: JobsGateway;
   storage: ReportStorage;
 }
 
-export function createServices({ config, db, repos, jobs, storage }: ServiceParts): AppServices {
+export function createServices({ config, logger, db, repos, jobs, storage }: ServiceParts): AppServices {
   const uiUrl = config.temporal.uiUrl;
   return {
-    ticketEvents: createTicketEventsService({ repos, jobs }),
+    ticketEvents: createTicketEventsService({ config, repos, jobs }),
     reports: createReportService({ config, db, repos, jobs, storage }),
     cleanup: createCleanupService(jobs, repos),
     failedJobs: createFailedJobsService({ repos, jobs }),
@@ -49,6 +52,7 @@ export function createServices({ config, db, repos, jobs, storage }: ServicePart
     jobSearch: createJobsService({ jobs, uiUrl }),
     overview: createOverviewService({ jobs, uiUrl, queueState: (queue) => repos.queueControls.get(queue) }),
     audit: createAuditService(repos),
+    unsubscribe: createUnsubscribeService({ config, repos, logger }),
     jobTypes: { describe: () => describeJobTypes(jobs.registry, config.workers) },
   };
 }
@@ -71,6 +75,6 @@ export function createAppServices(config: Config, logger: Logger, given: { db?: 
   const jobs = given.jobs ?? JobsGateway.create({ address: temporalAddress(config), namespace: config.temporal.namespace, logger });
   const auth = createAuthService(repos, { tokenTtlHours: config.api.tokenTtlHours });
   const storage = given.storage ?? createReportStorage(config.reports);
-  const services = createServices({ config, db, repos, jobs, storage });
+  const services = createServices({ config, logger, db, repos, jobs, storage });
   return { config, logger, db, repos, jobs, auth, storage, services };
 }

@@ -110,6 +110,21 @@ export const envSchema = z.object({
   SMTP_MAX_CONNECTIONS: positiveInt(3),
   MAIL_FROM: z.string().default('Help Desk <helpdesk@localhost>'),
   MAIL_OUTBOX_DIR: optionalString,
+  MAIL_REDELIVERY_HOURS: z.coerce.number().min(0).max(720).default(24),
+  MAIL_TIMEZONE: z
+    .string()
+    .default('UTC')
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as UTC or Europe/Berlin'),
+  UNSUBSCRIBE_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+  UNSUBSCRIBE_LINK_DAYS: positiveInt(60),
+  NOTIFY_COALESCE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
 
   REPORTS_DIR: optionalString,
   REPORT_PDF_MAX_ROWS: positiveInt(50_000),
@@ -162,7 +177,22 @@ export interface Config {
     uiUrl: string;
     workflowBundlePath: string | undefined;
   };
-  mail: { smtpUrl: string | undefined; smtpMaxConnections: number; from: string; outboxDir: string };
+  /**
+   * redeliveryHours: how long a transiently refused recipient is tried again on durable timers (0: never);
+   * unsubscribeSecret: signs the one-click unsubscribe links (undefined outside production: a generated one under DATA_DIR)
+   */
+  mail: {
+    smtpUrl: string | undefined;
+    smtpMaxConnections: number;
+    from: string;
+    outboxDir: string;
+    redeliveryHours: number;
+    timeZone: string;
+    unsubscribeSecret: string | undefined;
+    unsubscribeLinkDays: number;
+    /** `updated` events of one ticket within this many seconds become one mail per recipient; 0: off */
+    coalesceSeconds: number;
+  };
   /** exportMaxRowsPerSecond: 0 = unlimited; a cap spares a busy primary database */
   reports: { dir: string; pdfMaxRows: number; maxRunningPerUser: number; exportMaxRowsPerSecond: number };
   workers: { concurrency: { default: number; notifications: number; reports: number } };
@@ -192,6 +222,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(variable, `${issue.message}${shown}`);
   }
   const env = parsed.data;
+  if (env.NODE_ENV === 'production' && env.UNSUBSCRIBE_SECRET === undefined) {
+    throw new ConfigError('UNSUBSCRIBE_SECRET', 'is required in production (a random string of at least 32 characters)');
+  }
   const dataDir = path.resolve(env.DATA_DIR);
   return {
     env: env.NODE_ENV,
@@ -227,6 +260,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       smtpMaxConnections: env.SMTP_MAX_CONNECTIONS,
       from: env.MAIL_FROM,
       outboxDir: path.resolve(env.MAIL_OUTBOX_DIR ?? path.join(dataDir, 'outbox')),
+      redeliveryHours: env.MAIL_REDELIVERY_HOURS,
+      timeZone: env.MAIL_TIMEZONE,
+      unsubscribeSecret: env.UNSUBSCRIBE_SECRET,
+      unsubscribeLinkDays: env.UNSUBSCRIBE_LINK_DAYS,
+      coalesceSeconds: env.NOTIFY_COALESCE_SECONDS,
     },
     reports: {
       dir: path.resolve(env.REPORTS_DIR ?? path.join(dataDir, 'reports')),

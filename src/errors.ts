@@ -56,6 +56,13 @@ export class Conflict extends DomainError {
   }
 }
 
+/** It existed, but is no more and will not be again (an expired link); the code says what. */
+export class Gone extends DomainError {
+  constructor(code: string, message: string, details?: FieldError[]) {
+    super(code, message, details);
+  }
+}
+
 /** Well-formed, but asks for something this system will not do (a PDF beyond its row limit); the code says what. */
 export class Unprocessable extends DomainError {
   constructor(code: string, message: string, details?: unknown) {

@@ -1,8 +1,22 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  defineQuery,
+  patched,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertMemo,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 // only the activity types: the implementations (knex, nodemailer) stay out of the workflow bundle
 import type { Activities } from '../activities';
 import {
   NOTIFICATION_FAILURES,
+  REDELIVERY_SCHEDULE_MS,
+  isPermanentNotificationFailure,
+  type NotificationDeliveryState,
   type NotificationRecipient,
   type RecipientOutcome,
   type TicketNotificationInput,
@@ -68,9 +82,51 @@ async function sendOne(input: TicketNotificationInput, recipient: NotificationRe
   }
 }
 
-/** Mails every recipient of one ticket event once; ends Failed (with a failed_jobs row) when some cannot be served. */
+/** What the event status endpoint and the Jobs page show while a run waits for its next redelivery. */
+export const notificationStateQuery = defineQuery<NotificationDeliveryState>('notificationDeliveryState');
+
+/**
+ * Tries the recipients whose send failed for a transient reason again on durable timers (REDELIVERY_SCHEDULE_MS,
+ * then its last step), the last try no later than `hours` after the first failure. Answers the final outcomes.
+ */
+async function redeliver(
+  input: TicketNotificationInput,
+  outcomes: RecipientOutcome[],
+  recipients: NotificationRecipient[],
+  hours: number,
+  state: NotificationDeliveryState,
+): Promise<RecipientOutcome[]> {
+  const results = [...outcomes];
+  const deadline = Date.now() + hours * 3_600_000;
+  for (let round = 0; ; round++) {
+    const pending = results.flatMap((r, i) => (r.status === 'failed' && !isPermanentNotificationFailure(r.errorType) ? [i] : []));
+    if (pending.length === 0) break;
+    const now = Date.now();
+    if (now >= deadline) break;
+    const wait = Math.min(REDELIVERY_SCHEDULE_MS[Math.min(round, REDELIVERY_SCHEDULE_MS.length - 1)], deadline - now);
+    const nextTryAt = new Date(now + wait).toISOString();
+    Object.assign(state, { phase: 'waiting_to_redeliver', nextTryAt, redeliveryRound: round + 1, waitingFor: pending.map((i) => results[i].userId) });
+    upsertMemo({ deliveryState: { ...state } });
+    await sleep(wait);
+    Object.assign(state, { phase: 'sending', nextTryAt: null });
+    upsertMemo({ deliveryState: { ...state } });
+    const retried = await mapBounded(pending, SEND_CONCURRENCY, (i) => sendOne(input, recipients[i]));
+    pending.forEach((i, k) => {
+      results[i] = retried[k];
+    });
+  }
+  return results;
+}
+
+/**
+ * Mails every recipient of one ticket event once. A recipient the mail server turned away for a transient reason
+ * is tried again on durable timers for `redeliverForHours`; only then (or at once for permanent refusals) does the
+ * run end Failed with a failed_jobs row.
+ */
 export async function ticketNotificationWorkflow(input: TicketNotificationInput): Promise<TicketNotificationResult> {
   const { workflowId, runId } = workflowInfo();
+  const state: NotificationDeliveryState = { phase: 'sending', nextTryAt: null, redeliveryRound: 0, waitingFor: [] };
+  setHandler(notificationStateQuery, () => state);
   let resolved;
   try {
     resolved = await resolveNotificationRecipients(input);
@@ -81,7 +137,15 @@ export async function ticketNotificationWorkflow(input: TicketNotificationInput)
     throw err;
   }
 
-  const recipients = await mapBounded(resolved.recipients, SEND_CONCURRENCY, (recipient) => sendOne(input, recipient));
+  let recipients = await mapBounded(resolved.recipients, SEND_CONCURRENCY, (recipient) => sendOne(input, recipient));
+  const hours = input.redeliverForHours ?? 0;
+  const transient = recipients.some((r) => r.status === 'failed' && !isPermanentNotificationFailure(r.errorType));
+  // runs started before redelivery existed carry no redeliverForHours and never reach patched()
+  if (hours > 0 && transient && patched('notification-redelivery')) {
+    recipients = await redeliver(input, recipients, resolved.recipients, hours, state);
+    Object.assign(state, { phase: 'done', nextTryAt: null, waitingFor: [] });
+    upsertMemo({ deliveryState: { ...state } });
+  }
   const failed = recipients.filter((r) => r.status === 'failed');
   if (failed.length > 0) {
     await recordNotificationFailure({

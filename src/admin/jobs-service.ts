@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { badRequest, notFound } from '../errors';
 import type { HistoryEvent, JobExecutionSummary, JobsGateway } from '../jobs/gateway';
+import { deliveryNote } from '../notifications/delivery-state';
 import { buildJobQuery, temporalUiLink, type JobSearch } from './job-query';
 
 export const WORKFLOW_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,190}$/;
@@ -20,6 +21,8 @@ function summary(execution: JobExecutionSummary) {
     startTime: execution.startTime.toISOString(),
     closeTime: execution.closeTime?.toISOString() ?? null,
     tags: tagsOf(execution),
+    /** e.g. "waiting to redeliver, next try at …" for a notification run riding out a mail server outage */
+    note: deliveryNote(execution.memo),
   };
 }
 

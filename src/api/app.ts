@@ -16,6 +16,7 @@ import { createHealthRouter } from './routes/health';
 import { createPagesRouter } from './routes/pages';
 import { createReportsRouter } from './routes/reports';
 import { createTicketEventsRouter } from './routes/ticket-events';
+import { createUnsubscribeRouter } from './routes/unsubscribe';
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createAdminQueuesRouter(deps));
   app.use(createReportsRouter(deps));
   app.use(createTicketEventsRouter(deps));
+  app.use(createUnsubscribeRouter(deps));
   app.use(createPagesRouter());
 
   app.use(notFoundHandler);

@@ -15,6 +15,7 @@ export const WORKFLOW_TYPES = {
   ticketNotification: 'ticketNotificationWorkflow',
   generateReport: 'generateReportWorkflow',
   cleanupOldData: 'cleanupOldDataWorkflow',
+  ticketUpdates: 'ticketUpdatesWorkflow',
 } as const;
 
 export const JOB_TYPES = {
@@ -36,6 +37,10 @@ export const CLEANUP_SCHEDULE_ID = 'cleanup-old-data';
 
 export const workflowIds = {
   notification: (ticketId: number, eventId: string): string => `ticket-${ticketId}-event-${eventId}`,
+  /** the long-lived per-ticket workflow that coalesces `updated` events */
+  ticketUpdates: (ticketId: number): string => `ticket-${ticketId}-updates`,
+  /** one coalesced mail: its digest id is `digest-<first event id>` */
+  digest: (ticketId: number, firstEventId: string): string => `ticket-${ticketId}-event-digest-${firstEventId}`,
   report: (reportId: number): string => `report-${reportId}`,
   manualCleanup: (at: Date): string => `cleanup-manual-${at.getTime()}`,
   /** a failed report run again from the dead-letter list */
@@ -59,6 +64,74 @@ export interface TicketNotificationInput {
   occurredAt: string;
   changes?: Record<string, FieldChange>;
   commentId?: number;
+  /**
+   * How long (hours) a recipient whose send failed for a transient reason is tried again on durable timers
+   * before it is dead-lettered (MAIL_REDELIVERY_HOURS when the API started the run); absent or 0: not at all.
+   */
+  redeliverForHours?: number;
+  /**
+   * A coalesced mail (NOTIFY_COALESCE_SECONDS): the `updated` events of one ticket, in the order they arrived.
+   * Then `eventId` names the digest (`digest-<first event id>`), `type` is `updated` and `actorId` the last actor.
+   */
+  digest?: DigestEvent[];
+}
+
+/** One posted event inside a coalesced mail; the ledger keeps a row per (ticket, this event id, recipient). */
+export interface DigestEvent {
+  eventId: string;
+  actorId: number;
+  occurredAt: string;
+  changes?: Record<string, FieldChange>;
+}
+
+/** The event types a per-ticket workflow holds back for NOTIFY_COALESCE_SECONDS; the others go out at once. */
+export const COALESCED_EVENT_TYPES: readonly TicketEventType[] = ['updated'];
+
+/** The signal that hands a posted event to its ticket's per-ticket workflow (signal-with-start). */
+export const TICKET_EVENT_SIGNAL = 'ticketEvent';
+/** The query answering which events a per-ticket workflow holds and which digest took the others. */
+export const TICKET_UPDATES_QUERY = 'ticketUpdatesState';
+
+export interface TicketUpdatesInput {
+  ticketId: number;
+  coalesceSeconds: number;
+  /** with nothing held for this long the workflow ends (default 30 min); the next event starts it again */
+  idleSeconds?: number;
+  /** continue-as-new past this many history events (default 2000), carrying the held events */
+  maxHistoryEvents?: number;
+  /** carried across continue-as-new */
+  pending?: TicketNotificationInput[];
+  /** event id → the digest workflow that mailed it (most recent ones), carried across continue-as-new */
+  sentIn?: Record<string, string>;
+}
+
+export interface TicketUpdatesState {
+  held: Array<{ eventId: string; sendsAt: string | null }>;
+  sentIn: Record<string, string>;
+}
+
+/** Every change of the events in order, per field from the first `from` to the last `to`. */
+export function mergeChanges(events: Array<Pick<DigestEvent, 'changes'>>): Record<string, FieldChange> {
+  const merged: Record<string, FieldChange> = {};
+  for (const event of events) {
+    for (const [field, change] of Object.entries(event.changes ?? {})) {
+      merged[field] = field in merged ? { from: merged[field].from, to: change.to } : { from: change.from, to: change.to };
+    }
+  }
+  return merged;
+}
+
+/** The waits before each redelivery round of a recipient the mail server turned away for now; the last repeats. */
+export const REDELIVERY_SCHEDULE_MS: readonly number[] = [5 * 60_000, 15 * 60_000, 60 * 60_000];
+
+/** Where a notification run stands: shown by the event status endpoint while it waits for its next try. */
+export interface NotificationDeliveryState {
+  phase: 'sending' | 'waiting_to_redeliver' | 'done';
+  /** ISO time of the next redelivery round while waiting */
+  nextTryAt: string | null;
+  redeliveryRound: number;
+  /** the users whose mail is still to be redelivered */
+  waitingFor: number[];
 }
 
 export interface RecipientOutcome {
@@ -137,6 +210,8 @@ export interface NotificationRecipient {
   userId: number;
   email: string;
   reason: RecipientReason;
+  /** in a coalesced mail: the events this recipient is told about (never their own) */
+  eventIds?: string[];
 }
 
 export interface ResolvedNotification {
@@ -160,3 +235,19 @@ export const NOTIFICATION_FAILURES = {
   smtpAuth: 'SmtpAuthFailure',
   smtpTransient: 'SmtpTransientFailure',
 } as const;
+
+const PERMANENT_FAILURES: ReadonlySet<string> = new Set([
+  NOTIFICATION_FAILURES.smtpPermanent,
+  NOTIFICATION_FAILURES.smtpAuth,
+  NOTIFICATION_FAILURES.eventIdConflict,
+  NOTIFICATION_FAILURES.ticketNotFound,
+  NOTIFICATION_FAILURES.actorNotFound,
+  NOTIFICATION_FAILURES.commentNotFound,
+  NOTIFICATION_FAILURES.actorNotAllowed,
+  NOTIFICATION_FAILURES.commentNotByActor,
+]);
+
+/** 5xx, failed authentication, missing data: trying again later cannot help. Everything else (4xx, lost connections, timeouts) can. */
+export function isPermanentNotificationFailure(errorType: string | undefined): boolean {
+  return errorType !== undefined && PERMANENT_FAILURES.has(errorType);
+}

@@ -1,6 +1,10 @@
 /** One message for one recipient. The Message-ID is chosen by the caller so a resend keeps it. */
 export interface OutgoingMail {
   to: string;
+  /** the recipient's display name, shown in `To:` */
+  toName?: string;
+  /** the signed one-click link: sent as List-Unsubscribe with List-Unsubscribe-Post (RFC 8058) */
+  unsubscribeUrl?: string;
   subject: string;
   html: string;
   text: string;

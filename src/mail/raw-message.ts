@@ -2,18 +2,23 @@ import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
 import type { OutgoingMail } from './outgoing-mail';
 
-/** The nodemailer message options for our mails: fixed Message-ID and threading headers. */
+/** The nodemailer message options for our mails: fixed Message-ID, threading and one-click unsubscribe headers. */
 export function toNodemailerMessage(mail: OutgoingMail, from: string): Mail.Options {
   return {
     from,
-    to: mail.to,
+    // nodemailer encodes the name (RFC 2047) and quotes it, so a name cannot add recipients or headers
+    to: mail.toName ? { name: mail.toName, address: mail.to } : mail.to,
     subject: mail.subject,
     html: mail.html,
     text: mail.text,
     messageId: mail.messageId,
     inReplyTo: mail.references[0],
     references: mail.references,
-    headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
+    headers: {
+      'Auto-Submitted': 'auto-generated',
+      'X-Auto-Response-Suppress': 'All',
+      ...(mail.unsubscribeUrl ? { 'List-Unsubscribe': `<${mail.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}),
+    },
     disableUrlAccess: true,
     disableFileAccess: true,
   };

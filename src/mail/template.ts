@@ -13,6 +13,28 @@ export interface TicketMailView {
   body?: { label: string; text: string };
   changes?: Record<string, FieldChange>;
   occurredAt: string;
+  /** IANA zone the dates are shown in (MAIL_TIMEZONE); UTC when absent */
+  timeZone?: string;
+  /** the signed one-click unsubscribe link, linked from the footer */
+  unsubscribeUrl?: string;
+}
+
+/** The language of our wording (html lang). */
+export const MAIL_LANG = 'en';
+
+/** `5 Jan 2026, 10:00 CET`: readable, with the zone, in the configured time zone; the raw value if it is no date. */
+export function mailDate(iso: string, timeZone = 'UTC'): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone,
+    timeZoneName: 'short',
+  }).format(date);
 }
 
 const PRIORITY_COLORS: Record<TicketPriority, string> = {
@@ -75,7 +97,10 @@ function mjmlSource(view: TicketMailView): string {
     ? `<mj-text font-size="13px" color="#6b7280" padding-bottom="0">${esc(view.body.label)}</mj-text>
        <mj-text font-size="15px" line-height="22px" container-background-color="#f9fafb" padding="12px 25px">${paragraphs(view.body.text)}</mj-text>`
     : '';
-  return `<mjml>
+  const unsubscribe = view.unsubscribeUrl
+    ? ` <a href="${esc(view.unsubscribeUrl)}" style="color:#6b7280;">Unsubscribe from these e-mails</a>.`
+    : ' You can turn notifications off in your profile.';
+  return `<mjml lang="${MAIL_LANG}">
   <mj-head>
     <mj-title>${esc(view.headline)}</mj-title>
     <mj-preview>${esc(view.summary)}</mj-preview>
@@ -92,7 +117,7 @@ function mjmlSource(view: TicketMailView): string {
         ${changesTable(view.changes)}
         ${body}
         <mj-button href="${esc(url)}" background-color="#2563eb" color="#ffffff" font-size="15px" border-radius="6px">View ticket #${view.ticket.id}</mj-button>
-        <mj-text font-size="12px" color="#9ca3af">${esc(view.occurredAt)} · You receive this because you take part in this ticket. You can turn notifications off in your profile.</mj-text>
+        <mj-text font-size="12px" color="#9ca3af">${esc(mailDate(view.occurredAt, view.timeZone))} · You receive this because you take part in this ticket.${unsubscribe}</mj-text>
       </mj-column>
     </mj-section>
   </mj-body>

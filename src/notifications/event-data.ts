@@ -1,7 +1,7 @@
 import type { Repositories } from '../db/repositories';
 import type { Ticket, TicketComment } from '../db/repositories/tickets';
 import type { User } from '../db/repositories/users';
-import { NOTIFICATION_FAILURES, type ResolvedNotification, type TicketNotificationInput } from '../jobs/contract';
+import { NOTIFICATION_FAILURES, type NotificationRecipient, type ResolvedNotification, type TicketNotificationInput } from '../jobs/contract';
 import { candidateRecipients, isStaff, maySeeTicket, previousAssigneeId, selectRecipients } from './recipients';
 
 export type MissingDataType =
@@ -103,4 +103,31 @@ export async function resolveRecipients(repos: Repositories, input: TicketNotifi
     companyId: ticket.companyId,
     recipients: selected.map(({ user, reason }) => ({ userId: user.id, email: user.email.trim().toLowerCase(), reason })),
   };
+}
+
+/**
+ * Who gets a coalesced mail: for each event of the digest the recipients a single `updated` mail would have,
+ * united; each recipient is told about the events they would have been mailed for (never their own).
+ */
+export async function resolveDigestRecipients(repos: Repositories, input: TicketNotificationInput): Promise<ResolvedNotification> {
+  const byUser = new Map<number, NotificationRecipient & { eventIds: string[] }>();
+  let resolved: ResolvedNotification | undefined;
+  for (const event of input.digest ?? []) {
+    const single: TicketNotificationInput = {
+      eventId: event.eventId,
+      type: input.type,
+      ticketId: input.ticketId,
+      actorId: event.actorId,
+      occurredAt: event.occurredAt,
+      ...(event.changes ? { changes: event.changes } : {}),
+    };
+    resolved = await resolveRecipients(repos, single);
+    for (const recipient of resolved.recipients) {
+      const seen = byUser.get(recipient.userId);
+      if (seen) seen.eventIds.push(event.eventId);
+      else byUser.set(recipient.userId, { ...recipient, eventIds: [event.eventId] });
+    }
+  }
+  if (!resolved) return resolveRecipients(repos, input);
+  return { ticketId: resolved.ticketId, companyId: resolved.companyId, recipients: [...byUser.values()] };
 }

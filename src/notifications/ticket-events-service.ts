@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { badRequest, conflict, Forbidden, NotFound, notFound } from '../errors';
 import type { AuthContext } from '../auth/auth-context';
+import type { Config } from '../config';
 import type { Repositories } from '../db/repositories';
 import type { NotificationDelivery } from '../db/repositories/notification-deliveries';
 import type { Ticket } from '../db/repositories/tickets';
@@ -11,11 +12,14 @@ import {
   WORKFLOW_TYPES,
   workflowIds,
   type FieldChange,
+  type NotificationDeliveryState,
   type TicketEventType,
   type TicketNotificationInput,
 } from '../jobs/contract';
 import type { JobsGateway, StartedJob } from '../jobs/gateway';
 import { loadEventData, MissingEventDataError, RefusedEventDataError, trustedPreviousAssignee } from './event-data';
+import { isCoalesced, signalTicketUpdate, ticketUpdatesState } from './coalescing';
+import { deliveryNote, deliveryStateOf } from './delivery-state';
 import { previousAssigneeId } from './recipients';
 
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
@@ -32,6 +36,8 @@ export interface TicketEventRequest {
 interface Deps {
   repos: Repositories;
   jobs: JobsGateway;
+  /** MAIL_REDELIVERY_HOURS (0: dead-lettered after the send step's own attempts) and NOTIFY_COALESCE_SECONDS */
+  config: { mail: Pick<Config['mail'], 'redeliveryHours' | 'coalesceSeconds'> };
 }
 
 /** One workflow run of an event: the first, then each retry from the dead-letter list. */
@@ -41,6 +47,8 @@ export interface EventRun {
   status: string;
   startTime: string;
   closeTime: string | null;
+  /** a running run's delivery state (not part of the answer's `runs`: the top-level `delivery` summarises it) */
+  delivery: NotificationDeliveryState | null;
 }
 
 /** At most this many runs are followed for one event (each retry of a failed retry adds one). */
@@ -105,6 +113,21 @@ export function notificationRetryWorkflowId(ticketId: number, eventId: string, n
   return `${workflowIds.notification(ticketId, eventId)}-retry-${n}`;
 }
 
+/** `ticket-42-event-digest-e1` → `digest-e1`, for a digest workflow id of this ticket. */
+function digestOf(digestWorkflowId: string | undefined, ticketId: number): string | null {
+  const prefix = workflowIds.notification(ticketId, '');
+  return digestWorkflowId?.startsWith(prefix) ? digestWorkflowId.slice(prefix.length) : null;
+}
+
+/** The digest a coalesced event went out in, read from the Message-ID its ledger rows share (`<event-digest-e1.ticket-…>`). */
+function digestFromMessageIds(deliveries: NotificationDelivery[]): string | null {
+  for (const d of deliveries) {
+    const match = /^<event-(digest-[A-Za-z0-9._-]+)\.ticket-\d+\.user-\d+@/.exec(d.messageId ?? '');
+    if (match) return match[1];
+  }
+  return null;
+}
+
 export function createTicketEventsService(deps: Deps) {
   const { repos, jobs } = deps;
 
@@ -123,16 +146,17 @@ export function createTicketEventsService(deps: Deps) {
       }
     }
     const descriptions = await Promise.all(workflowIdsFound.map((id) => jobs.describe(id)));
-    return descriptions
+    const found = descriptions
       .filter((d): d is NonNullable<typeof d> => d !== undefined)
-      .sort((a, b) => a.startTime.getTime() - b.startTime.getTime())
-      .map((d) => ({
-        workflowId: d.workflowId,
-        runId: d.runId,
-        status: d.status.name,
-        startTime: d.startTime.toISOString(),
-        closeTime: d.closeTime?.toISOString() ?? null,
-      }));
+      .sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+    return found.map((d) => ({
+      workflowId: d.workflowId,
+      runId: d.runId,
+      status: d.status.name,
+      startTime: d.startTime.toISOString(),
+      closeTime: d.closeTime?.toISOString() ?? null,
+      delivery: d.status.name === 'RUNNING' ? deliveryStateOf(d.memo) : null,
+    }));
   }
 
   /** The event as it was posted, read from the first event of a run's history; undefined once Temporal no longer has it. */
@@ -189,8 +213,14 @@ export function createTicketEventsService(deps: Deps) {
         occurredAt: request.occurredAt ?? new Date().toISOString(),
         ...(request.changes ? { changes: request.changes } : {}),
         ...(request.commentId !== undefined ? { commentId: request.commentId } : {}),
+        ...(deps.config.mail.redeliveryHours > 0 ? { redeliverForHours: deps.config.mail.redeliveryHours } : {}),
       };
-      const started = await jobs.startTicketNotification(input, { companyId: ticket.companyId, requestedBy: auth.user.id });
+      const tags = { companyId: ticket.companyId, requestedBy: auth.user.id };
+      const coalesceSeconds = deps.config.mail.coalesceSeconds;
+      // `updated` events wait in the ticket's workflow for the coalescing window; the others are mailed at once
+      const started = isCoalesced(input.type, coalesceSeconds)
+        ? await signalTicketUpdate(jobs, input, coalesceSeconds, tags)
+        : await jobs.startTicketNotification(input, tags);
       return { eventId, ...started };
     },
 
@@ -202,25 +232,47 @@ export function createTicketEventsService(deps: Deps) {
       const ticket = await visibleTicket(repos, auth, ticketId);
       if (!ticket) throw notFound('Ticket');
       if (!EVENT_ID_PATTERN.test(eventId)) throw notFound('Event');
-      const workflowId = workflowIds.notification(ticketId, eventId);
-      const runs = await eventRuns(ticketId, eventId);
+      let workflowId = workflowIds.notification(ticketId, eventId);
+      let runs = await eventRuns(ticketId, eventId);
       let deliveries = await repos.notificationDeliveries.listByEvent(ticketId, eventId);
-      if (runs.length === 0 && deliveries.length === 0) throw notFound('Event');
+      // an `updated` event coalesced into a digest: held by the ticket's workflow, or mailed by the digest's run
+      let coalescing: { workflowId: string; sendsAt: string | null } | null = null;
+      let digestEventId: string | null = null;
+      if (runs.length === 0) {
+        const updates = await ticketUpdatesState(jobs, ticketId);
+        const held = updates?.held.find((h) => h.eventId === eventId);
+        if (held) coalescing = { workflowId: workflowIds.ticketUpdates(ticketId), sendsAt: held.sendsAt };
+        digestEventId = digestOf(updates?.sentIn[eventId], ticketId) ?? digestFromMessageIds(deliveries);
+        if (digestEventId) {
+          workflowId = workflowIds.notification(ticketId, digestEventId);
+          runs = await eventRuns(ticketId, digestEventId);
+        }
+      }
+      if (runs.length === 0 && deliveries.length === 0 && !coalescing) throw notFound('Event');
       if (isClient(auth)) {
-        if (!(await clientMaySee(auth, ticketId, runs, deliveries))) throw notFound('Event');
+        // a coalesced event is an `updated` one, which every client of the ticket's company may see
+        if (!coalescing && !digestEventId && !(await clientMaySee(auth, ticketId, runs, deliveries))) throw notFound('Event');
         deliveries = deliveries.filter((d) => d.userId === auth.user.id);
       }
       const first = runs.find((run) => run.workflowId === workflowId);
       const latest = runs.at(-1);
+      const waiting = latest?.delivery?.phase === 'waiting_to_redeliver' ? latest.delivery : null;
+      const note = waiting ? deliveryNote({ deliveryState: waiting }) : null;
       return {
         eventId,
         ticketId,
         workflowId,
         runId: first?.runId ?? null,
-        status: latest?.status ?? null,
+        status: latest?.status ?? (coalescing ? 'HELD' : null),
         startTime: runs[0]?.startTime ?? null,
         closeTime: latest?.closeTime ?? null,
-        runs,
+        /** e.g. "waiting to redeliver, next try at 2026-01-05T09:05:00.000Z" while the mail server turns mail away */
+        delivery: waiting && note ? { state: 'waiting_to_redeliver', nextTryAt: waiting.nextTryAt, summary: note } : null,
+        /** an `updated` event held for coalescing: the ticket's workflow holding it and when its mail goes out */
+        coalescing,
+        /** the coalesced mail (digest) this event went out in; its Message-ID is each delivery's messageId */
+        mail: digestEventId ? { digestId: digestEventId, workflowId } : null,
+        runs: runs.map(({ delivery: _state, ...run }) => run),
         deliveries: deliveries.map((d) => ({
           userId: d.userId,
           recipient: d.email,
@@ -241,7 +293,7 @@ export function createTicketEventsService(deps: Deps) {
  * Runs a dead-lettered notification again under a fresh workflow id; the ledger turns recipients
  * already served into no-ops, so only the others get mail. The admin API calls this for a failed_jobs row.
  */
-export async function retryTicketNotification(deps: Deps, failedJobId: number, requestedBy: number): Promise<StartedJob> {
+export async function retryTicketNotification(deps: Pick<Deps, 'repos' | 'jobs'>, failedJobId: number, requestedBy: number): Promise<StartedJob> {
   const job = await deps.repos.failedJobs.findById(failedJobId);
   if (!job || job.jobType !== JOB_TYPES.notification) throw notFound('Failed notification job');
   const input = (job.payload as { input?: TicketNotificationInput }).input;

@@ -17,14 +17,14 @@ export interface NotificationsHarness {
 
 /** The real system with a notifications worker whose mailer talks SMTP to a real receiver. */
 export async function startNotificationsHarness(
-  options: { worker?: boolean } & Pick<TestSystemOptions, 'queues' | 'queueControl'> = {},
+  options: { worker?: boolean; env?: Record<string, string> } & Pick<TestSystemOptions, 'queues' | 'queueControl'> = {},
 ): Promise<NotificationsHarness> {
   const receiver = await startSmtpReceiver();
   const mailer = createSmtpMailer({ url: receiver.url, from: 'Help Desk <helpdesk@helpdesk.test>' });
   const system = await startTestSystem({
     queues: options.queues ?? (options.worker === false ? [] : [TASK_QUEUES.notifications]),
     queueControl: options.queueControl,
-    env: { SMTP_URL: receiver.url },
+    env: { SMTP_URL: receiver.url, ...options.env },
     activityDeps: (deps) => ({ ...deps, mailer }),
   });
   return {

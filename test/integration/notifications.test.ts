@@ -240,7 +240,12 @@ describe('ticket notifications: API → workflow → SMTP receiver', () => {
       const html = String(mail.parsed.html);
       expect(html).not.toContain('<script>');
       expect(html).toContain('&lt;script&gt;');
-      expect([...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1])).toEqual([`http://helpdesk.test/tickets/${scene.ticket.id}`]);
+      // the only links: the ticket, and the recipient's own signed unsubscribe link
+      const links = [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]);
+      expect(links).toHaveLength(2);
+      expect(links[0]).toBe(`http://helpdesk.test/tickets/${scene.ticket.id}`);
+      const userId = mail.parsed.messageId?.match(/\.user-(\d+)@/)?.[1];
+      expect(links[1]).toMatch(new RegExp(`^http://helpdesk\\.test/unsubscribe/${userId}\\.\\d+\\.[A-Za-z0-9_-]{43}$`));
     }
   });
 

@@ -19,7 +19,18 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/
 import type { Role } from '../../src/auth/permissions';
 import { seedBulkTickets } from '../../src/db/seed-bulk';
 import type { User } from '../../src/db/repositories/users';
-import { ALL_TASK_QUEUES } from '../../src/jobs/contract';
+import { TypedSearchAttributes } from '@temporalio/common';
+import {
+  ALL_TASK_QUEUES,
+  TASK_QUEUES,
+  TICKET_EVENT_SIGNAL,
+  WORKFLOW_TYPES,
+  workflowIds,
+  type FieldChange,
+  type TicketNotificationInput,
+  type TicketUpdatesInput,
+} from '../../src/jobs/contract';
+import { jobSearchAttributes } from '../../src/jobs/search-attributes';
 import { createSmtpMailer } from '../../src/mail/smtp-mailer';
 import { resolveTemporalCli } from '../../src/temporal/cli-resolver';
 import { startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
@@ -177,7 +188,78 @@ const SCENARIOS: Scenario[] = [
       return retried.body.retryWorkflowId as string;
     },
   },
+  {
+    file: 'ticket-notification-redelivered.json',
+    expect: 'COMPLETED',
+    async run(scene) {
+      // the server turns the requester away for the step's four attempts, then accepts: one redelivery round
+      // (its timer cut to what is left of a short MAIL_REDELIVERY_HOURS) serves the recipient
+      const ticketId = await ticketWithWatchers(scene, 'Fax is busy');
+      const busy = scene.clients.carla.email.toLowerCase();
+      scene.receiver.setRule((address, attempt) => (address === busy && attempt <= 4 ? { code: 451, message: 'Try again later' } : undefined));
+      try {
+        const started = await scene.system.jobs.startTicketNotification(
+          { eventId: 'history-redelivered', type: 'closed', ticketId, actorId: scene.staff.ana.id, occurredAt: OCCURRED_AT, redeliverForHours: 0.01 },
+          { companyId: scene.acme, requestedBy: scene.admin.user.id },
+        );
+        await settled(scene.system.jobs.client.workflow.getHandle(started.workflowId));
+        return started.workflowId;
+      } finally {
+        scene.receiver.setRule(undefined);
+      }
+    },
+  },
+  {
+    file: 'ticket-updates-two-windows.json',
+    expect: 'COMPLETED',
+    async run(scene) {
+      // three updated events in a 2 s window (one posted twice), a fourth in the next window, then idle: two digests
+      const ticketId = await ticketWithWatchers(scene, 'Monitor flickers');
+      const signal = updatesSignal(scene, ticketId);
+      await signal(1, { status: { from: 'open', to: 'pending' } });
+      await signal(2, { priority: { from: 'high', to: 'urgent' } });
+      await signal(2, { priority: { from: 'high', to: 'urgent' } });
+      await signal(3, { status: { from: 'pending', to: 'open' } });
+      // the first window closes (its digest starts) before the fourth event, which opens the second window
+      const firstDigest = workflowIds.notification(ticketId, 'digest-history-update-1');
+      await waitFor(async () => (await scene.system.jobs.describe(firstDigest)) !== undefined, { what: 'the first window to close' });
+      await signal(4, { priority: { from: 'urgent', to: 'normal' } });
+      return workflowIds.ticketUpdates(ticketId);
+    },
+  },
+  {
+    file: 'ticket-notification-digest.json',
+    expect: 'COMPLETED',
+    async run(scene) {
+      // a coalesced mail: three updated events, one mail per recipient listing every change
+      const ticketId = await ticketWithWatchers(scene, 'Keyboard sticky');
+      const signal = updatesSignal(scene, ticketId);
+      await signal(1, { status: { from: 'open', to: 'pending' } });
+      await signal(2, { priority: { from: 'high', to: 'urgent' } });
+      await signal(3, { status: { from: 'pending', to: 'open' } });
+      const digest = workflowIds.notification(ticketId, 'digest-history-update-1');
+      await waitFor(async () => (await scene.system.jobs.describe(digest)) !== undefined, { what: 'the coalescing window to close' });
+      return digest;
+    },
+  },
 ];
+
+/** Hands `history-update-<n>` to the ticket's per-ticket workflow as the API does (signal-with-start), with a 2 s window. */
+function updatesSignal(scene: Scene, ticketId: number) {
+  const workflowId = workflowIds.ticketUpdates(ticketId);
+  return (n: number, changes: Record<string, FieldChange>) => {
+    const input: TicketNotificationInput = { eventId: `history-update-${n}`, type: 'updated', ticketId, actorId: scene.staff.ana.id, occurredAt: OCCURRED_AT, changes };
+    return scene.system.jobs.client.workflow.signalWithStart(WORKFLOW_TYPES.ticketUpdates, {
+      workflowId,
+      taskQueue: TASK_QUEUES.notifications,
+      args: [{ ticketId, coalesceSeconds: 2, idleSeconds: 10 } satisfies TicketUpdatesInput],
+      signal: TICKET_EVENT_SIGNAL,
+      signalArgs: [input],
+      typedSearchAttributes: new TypedSearchAttributes(jobSearchAttributes({ jobType: 'notification', ticketId, companyId: scene.acme, requestedBy: scene.admin.user.id })),
+    });
+  };
+}
+
 
 async function user(scene: Pick<Scene, 'system'>, role: Role, companyId: number | null, name: string): Promise<User> {
   return createUser(scene.system.repos, { role, companyId, name, email: `${name.toLowerCase()}@helpdesk.test` });

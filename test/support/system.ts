@@ -37,6 +37,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     TEMPORAL_NAMESPACE: workerNamespace(),
     WORKFLOW_BUNDLE_PATH: run.workflowBundlePath,
     APP_URL: 'http://helpdesk.test',
+    // every event mailed at once unless a test turns coalescing on
+    NOTIFY_COALESCE_SECONDS: '0',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { SQLITE_FILE: workerSqliteFile(run) }),
     ...overrides,
   };

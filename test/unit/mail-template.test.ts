@@ -113,3 +113,32 @@ describe('ticket notification mail', () => {
     expect(() => ticketUrl('javascript:alert(1)', 5)).toThrow('APP_URL must be http(s)');
   });
 });
+
+describe('ticket notification mail: unsubscribe, recipient name, language and dates', () => {
+  const unsubscribeUrl = 'https://desk.example.test/unsubscribe/7.1893456000.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+
+  it('carries List-Unsubscribe and List-Unsubscribe-Post (RFC 8058) with the signed link, and the footer links to it', async () => {
+    const { message } = await parsed(data({ unsubscribeUrl }));
+    const raw = (await buildRawMessage(await composeNotificationMail(data({ unsubscribeUrl })), 'x@desk.example.test')).toString();
+    const headers = raw.split('\r\n\r\n')[0].replace(/\r\n[ \t]+/g, ' ').split('\r\n');
+    expect(headers).toContain(`List-Unsubscribe: <${unsubscribeUrl}>`);
+    expect(headers).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+    expect(String(message.html)).toContain(`href="${unsubscribeUrl}"`);
+    expect(message.text).toContain(unsubscribeUrl);
+  });
+
+  it('addresses the recipient by display name in To:, quoted so a hostile name adds no recipient', async () => {
+    const { message } = await parsed(data({ recipient: { userId: 7, email: 'bob@example.test', name: 'Bob, <eve@evil.test>', reason: 'assignee' } }));
+    const to = message.to as { value: Array<{ address: string; name: string }> };
+    expect(to.value).toEqual([{ address: 'bob@example.test', name: 'Bob, <eve@evil.test>' }]);
+  });
+
+  it('declares the language of the HTML and shows the event time readable, in MAIL_TIMEZONE, with the zone', async () => {
+    const { message } = await parsed(data({ timeZone: 'Europe/Berlin' }));
+    expect(String(message.html)).toMatch(/<html lang="en"/);
+    expect(message.text).toContain('1 May 2024, 12:00 CEST');
+    const utc = await parsed(data());
+    expect(utc.message.text).toContain('1 May 2024, 10:00 UTC');
+    expect(utc.message.text).not.toContain('2024-05-01T10:00:00.000Z');
+  });
+});

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isDatabaseUnavailable } from '../../db/unavailable';
-import { Conflict, DomainError, Forbidden, Invalid, NotFound, notFound, serviceUnavailable, TooManyRequests, Unauthenticated, Unavailable, Unprocessable } from '../../errors';
+import { Conflict, DomainError, Forbidden, Gone, Invalid, NotFound, notFound, serviceUnavailable, TooManyRequests, Unauthenticated, Unavailable, Unprocessable } from '../../errors';
 
 /** An error as the client sees it: status, the `{ error: { code, message, details } }` body and headers. */
 export interface HttpError {
@@ -23,6 +23,7 @@ function statusOf(err: DomainError): number {
   if (err instanceof Forbidden) return 403;
   if (err instanceof NotFound) return 404;
   if (err instanceof Conflict) return 409;
+  if (err instanceof Gone) return 410;
   if (err instanceof Unprocessable) return 422;
   if (err instanceof TooManyRequests) return 429;
   if (err instanceof Unavailable) return 503;

@@ -302,7 +302,15 @@ function jobRow(job) {
     cell('Workflow', workflowLink(job.workflowId, 'Workflow')),
     cell('Type', job.tags?.JobType ?? job.type),
     cell('Queue', job.taskQueue),
-    cell('Status', el('span', { class: `badge badge-${job.status.toLowerCase().replace(/_/g, '')}`, text: job.status.toLowerCase().replace(/_/g, ' ') })),
+    cell(
+      'Status',
+      el(
+        'span',
+        {},
+        el('span', { class: `badge badge-${job.status.toLowerCase().replace(/_/g, '')}`, text: job.status.toLowerCase().replace(/_/g, ' ') }),
+        job.note ? el('small', { class: 'job-note', text: ` ${job.note}` }) : null,
+      ),
+    ),
     cell('Started', formatDateTime(job.startTime)),
     cell('Closed', formatDateTime(job.closeTime)),
   );

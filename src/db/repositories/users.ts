@@ -121,6 +121,10 @@ export function createUsersRepository(db: Db) {
         .select<UserRow[]>(USER_COLUMNS);
       return rows.map(toUser);
     },
+    /** Turns a user's notification e-mails off; idempotent, and a user that no longer exists changes nothing. */
+    async turnNotificationsOff(id: number): Promise<void> {
+      await db('users').where({ id }).update({ notifications_enabled: false });
+    },
     async activeAdmins(): Promise<User[]> {
       const rows = await base().where('roles.name', 'admin').where('users.is_active', true).select<UserRow[]>(USER_COLUMNS);
       return rows.map(toUser);

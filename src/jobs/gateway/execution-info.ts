@@ -21,6 +21,8 @@ export interface JobExecutionSummary {
   startTime: Date;
   closeTime?: Date;
   typedSearchAttributes: TypedSearchAttributes;
+  /** the workflow's memo (a notification run waiting to redeliver keeps its next try there) */
+  memo?: Record<string, unknown>;
 }
 
 const Status = temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -66,6 +68,11 @@ function searchAttributesOf(fields: Record<string, Payload> | null | undefined):
   return new TypedSearchAttributes(pairs);
 }
 
+function memoOf(fields: Record<string, Payload> | null | undefined): Record<string, unknown> | undefined {
+  if (!fields) return undefined;
+  return Object.fromEntries(Object.entries(fields).map(([name, payload]) => [name, defaultPayloadConverter.fromPayload<unknown>(payload)]));
+}
+
 /** Reads a raw visibility entry with the SDK's public pieces (proto, payload converter, TypedSearchAttributes). */
 export function executionSummaryFromRaw(raw: RawExecution): JobExecutionSummary {
   const status = raw.status ?? Status.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED;
@@ -79,5 +86,6 @@ export function executionSummaryFromRaw(raw: RawExecution): JobExecutionSummary 
     startTime: timestampToDate(raw.startTime) ?? new Date(0),
     closeTime: timestampToDate(raw.closeTime),
     typedSearchAttributes: searchAttributesOf(raw.searchAttributes?.indexedFields as Record<string, Payload> | null | undefined),
+    memo: memoOf(raw.memo?.fields as Record<string, Payload> | null | undefined),
   };
 }

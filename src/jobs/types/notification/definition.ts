@@ -14,6 +14,18 @@ export const ticketNotificationInput: z.ZodType<TicketNotificationInput> = z.obj
   occurredAt: z.string().min(1),
   changes: z.record(z.string(), fieldChange).optional(),
   commentId: z.number().int().positive().optional(),
+  redeliverForHours: z.number().min(0).max(24 * 30).optional(),
+  digest: z
+    .array(
+      z.object({
+        eventId: z.string().min(1),
+        actorId: z.number().int().positive(),
+        occurredAt: z.string().min(1),
+        changes: z.record(z.string(), fieldChange).optional(),
+      }),
+    )
+    .min(1)
+    .optional(),
 }) as z.ZodType<TicketNotificationInput>;
 
 function storedInput(payload: Record<string, unknown>): TicketNotificationInput | undefined {
