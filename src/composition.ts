@@ -6,6 +6,7 @@ import { createOverviewService } from './admin/overview-service';
 import { createQueuesService } from './admin/queues-service';
 import { createAuthService, type AuthService } from './auth/auth-service';
 import { createCleanupService } from './cleanup/cleanup-service';
+import { createCompaniesService } from './companies/companies-service';
 import { temporalAddress, type Config } from './config';
 import { createApiDb, type Db } from './db/knex';
 import { createRepositories, type Repositories } from './db/repositories';
@@ -27,6 +28,7 @@ export interface AppServices {
   overview: ReturnType<typeof createOverviewService>;
   audit: ReturnType<typeof createAuditService>;
   jobTypes: { describe(): ReturnType<typeof describeJobTypes> };
+  companies: ReturnType<typeof createCompaniesService>;
 }
 
 /** What the services are built from. */
@@ -50,6 +52,7 @@ export function createServices({ config, db, repos, jobs, storage }: ServicePart
     overview: createOverviewService({ jobs, uiUrl, queueState: (queue) => repos.queueControls.get(queue) }),
     audit: createAuditService(repos),
     jobTypes: { describe: () => describeJobTypes(jobs.registry, config.workers) },
+    companies: createCompaniesService(repos),
   };
 }
 

@@ -136,6 +136,17 @@ export function createFailedJobsRepository(db: Db) {
     async setRetryStatus(id: number, status: RetryStatus): Promise<void> {
       await db('failed_jobs').where({ id }).update({ retry_status: status });
     },
+    /** Per task queue: entries failed since `since`, and how many of them a retry has since completed. */
+    async countSince(since: Date): Promise<Array<{ taskQueue: string; failed: number; retriedOk: number }>> {
+      const rows = await db('failed_jobs')
+        .where('failed_at', '>', since)
+        .select('task_queue')
+        .count({ n: '*' })
+        .sum({ ok: db.raw("case when retry_status = 'succeeded' then 1 else 0 end") })
+        .groupBy('task_queue')
+        .orderBy('task_queue');
+      return rows.map((row: Record<string, unknown>) => ({ taskQueue: String(row.task_queue), failed: Number(row.n), retriedOk: Number(row.ok ?? 0) }));
+    },
     async listByWorkflowId(workflowId: string): Promise<FailedJob[]> {
       const rows = await db('failed_jobs').where({ workflow_id: workflowId }).orderBy('id');
       return rows.map(toFailedJob);
