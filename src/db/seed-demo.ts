@@ -77,8 +77,9 @@ export async function seedDemoData(db: Db, now: Date = new Date()): Promise<void
     });
     if (i % 4 === 0) await repos.tickets.addWatcher(ticket.id, agents[3].id);
     if (i % 6 === 0) await repos.tickets.addWatcher(ticket.id, admin.id);
-    // the first Acme tickets are watched by the undeliverable addresses: an event on them shows the dead-letter flow
-    if (c === 0 && i < 30) for (const f of failing) await repos.tickets.addWatcher(ticket.id, f.id);
+    // undeliverable watchers for the README walkthrough: bounce@fail.test on the first Acme tickets (#1, #6, …),
+    // later@tempfail.test on the first Globex tickets (#2, #7, …)
+    if (i < 30 && c < failing.length) await repos.tickets.addWatcher(ticket.id, failing[c].id);
     await repos.tickets.addComment({ ticketId: ticket.id, authorId: requester.id, body: 'Any news on this?', isInternal: false, createdAt: new Date(createdAt.getTime() + 3_600_000) });
     if (i % 3 === 0) {
       await repos.tickets.addComment({ ticketId: ticket.id, authorId: agents[i % 3].id, body: 'Checking with the vendor (internal).', isInternal: true, createdAt: new Date(createdAt.getTime() + 7_200_000) });
