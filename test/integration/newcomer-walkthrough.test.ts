@@ -37,7 +37,7 @@ interface FailedJob {
 
 // the README's "First ten minutes", step by step, on a fresh `npm start` (no SMTP_URL, no DATABASE_URL, no Temporal)
 describe("the README's newcomer walkthrough", () => {
-  it('npm start prints the dev mailbox; a ticket event reaches it, the fail.test watcher lands in the dead letters with the 550 reply, and a retry mails only that address again', async () => {
+  it('npm start prints the dev mailbox; a ticket event reaches it, the fail.test watcher lands in the dead letters with the 550 reply, a retry mails only that address again, and the README's event examples and main-job requests work as written', async () => {
     const run = readTestRunEnv();
     const dataDir = fs.mkdtempSync(path.join(run.tmpDir, 'walkthrough-'));
     const [apiPort, devPort, uiPort] = [await freePort(), await freePort(), await freePort()];
@@ -109,6 +109,22 @@ describe("the README's newcomer walkthrough", () => {
       expect(again.failedRecipients.map((r) => r.email)).toEqual(['bounce@fail.test']);
       expect((await call('GET', `/api/admin/failed-jobs/${failed.id}`)).body.retry).toMatchObject({ status: 'failed' });
       expect((await call('GET', '/api/dev/mailbox')).body.mails).toHaveLength(mailsBefore);
+
+      // 7. the README's example of each event type, and its request per main job, work as written
+      const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+      const examples = [...readme.matchAll(/^\| `(created|updated|assigned|closed|commented)` \|.*\| `(\{.*\})` \|$/gm)];
+      expect(examples.map((m) => m[1])).toEqual(['created', 'updated', 'assigned', 'closed', 'commented']);
+      for (const [, type, body] of examples) {
+        const answer = await call('POST', '/api/tickets/1/events', JSON.parse(body));
+        expect({ type, status: answer.status, body: answer.body }).toMatchObject({ type, status: 202 });
+      }
+      const section = readme.slice(readme.indexOf('### One request per main job'), readme.indexOf('## ', readme.indexOf('### One request per main job') + 5));
+      const curls = [...section.matchAll(/curl -s localhost:3000(\S+) .*\\\n\s+-H 'content-type: application\/json' -d '(.*)'/g)];
+      expect(curls.map((m) => m[1])).toEqual(['/api/tickets/3/events', '/api/reports', '/api/admin/cleanup/runs']);
+      for (const [, url, body] of curls) {
+        const answer = await call('POST', url, JSON.parse(body));
+        expect({ url, status: answer.status, body: answer.body }).toMatchObject({ url, status: 202 });
+      }
     } finally {
       const tree = descendants(child.pid as number);
       process.kill(-(child.pid as number), 'SIGINT');
