@@ -37,7 +37,7 @@ interface FailedJob {
 
 // the README's "First ten minutes", step by step, on a fresh `npm start` (no SMTP_URL, no DATABASE_URL, no Temporal)
 describe("the README's newcomer walkthrough", () => {
-  it('npm start prints the dev mailbox; a ticket event reaches it, the fail.test watcher lands in the dead letters with the 550 reply, a retry mails only that address again, and the README's event examples and main-job requests work as written', async () => {
+  it('npm start prints the dev mailbox; a ticket event reaches it, the fail.test watcher lands in the dead letters with the 550 reply, a retry mails only that address again, and the event examples and main-job requests of the README work as written', async () => {
     const run = readTestRunEnv();
     const dataDir = fs.mkdtempSync(path.join(run.tmpDir, 'walkthrough-'));
     const [apiPort, devPort, uiPort] = [await freePort(), await freePort(), await freePort()];
