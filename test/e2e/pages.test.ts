@@ -301,7 +301,7 @@ describe('pages in a real browser: reports and jobs', () => {
       const failedRow = page.locator(`#failed-job-${failed.id}`);
       await failedRow.waitFor();
       const group = page.locator('.group', { has: failedRow });
-      expect(await group.locator('h3').textContent()).toMatch(/^notification · NotificationDeliveryFailed — \d+ jobs?$/);
+      expect(await group.locator('h3').textContent()).toMatch(/^notification · NotificationDeliveryFailed · refused permanently by the mail server — \d+ jobs?$/);
       expect(await failedRow.textContent()).toContain(`ticket #${scene.ticket.id}`);
       // who could not be served and why: the address and the server's reply, not a user id
       const errorCell = await failedRow.locator('td[data-label="Error"]').textContent();
@@ -393,7 +393,9 @@ describe('pages in a real browser: reports and jobs', () => {
     receiver.setRule(undefined);
 
     const groups = await httpClient(system.baseUrl, world.tokens.admin).get('/api/admin/failed-jobs/groups?jobType=notification&notRetried=true');
-    const waiting = (groups.body.groups as Array<{ errorType: string; count: number }>).find((g) => g.errorType === 'NotificationDeliveryFailed');
+    const waiting = (groups.body.groups as Array<{ errorType: string; failureKind: string | null; count: number }>).find(
+      (g) => g.errorType === 'NotificationDeliveryFailed' && g.failureKind === 'smtp_permanent',
+    );
     expect(waiting?.count).toBeGreaterThanOrEqual(2);
 
     await onJobsPageAsAdmin(async (page, errors) => {
@@ -416,7 +418,7 @@ describe('pages in a real browser: reports and jobs', () => {
       expect(await focusedElement(page)).toBe('A Failed reports jobs in the Temporal UI');
       await button.focus();
       await nextRedraw(page, '#failed-groups');
-      expect(await focusedElement(page)).toBe(`BUTTON Retry all ${waiting?.count} failed jobs in notification · NotificationDeliveryFailed`);
+      expect(await focusedElement(page)).toBe(`BUTTON Retry all ${waiting?.count} failed jobs in notification · NotificationDeliveryFailed · refused permanently by the mail server`);
 
       // Retry all asks first, focus on the safe choice: Escape keeps them failed, Tab + Enter confirms
       await page.keyboard.press('Enter');
@@ -432,7 +434,7 @@ describe('pages in a real browser: reports and jobs', () => {
       await page.keyboard.press('Tab');
       expect(await focusedElement(page)).toBe(`BUTTON Retry all ${waiting?.count}`);
       await page.keyboard.press('Enter');
-      await page.locator('#status-message', { hasText: `Started ${waiting?.count} ${waiting?.count === 1 ? 'retry' : 'retries'} in notification · NotificationDeliveryFailed.` }).waitFor();
+      await page.locator('#status-message', { hasText: `Started ${waiting?.count} ${waiting?.count === 1 ? 'retry' : 'retries'} in notification · NotificationDeliveryFailed · refused permanently by the mail server.` }).waitFor();
       for (const id of failedIds) {
         await page.locator(`#failed-job-${id}`).waitFor({ state: 'detached' });
         await page.locator(`#retried-job-${id} .badge`, { hasText: 'succeeded' }).waitFor({ timeout: 30_000 });

@@ -129,3 +129,56 @@ describe('daily use: companies, the dev mailbox, failure detail, truthful counts
     }, 60_000);
   });
 });
+
+describe('failure groups of notifications: permanent refusals, temporary failures out of attempts, authentication and template errors apart', () => {
+  let system: TestSystem;
+  let world: World;
+  let admin: ReturnType<typeof httpClient>;
+  const errorType = 'NotificationDeliveryFailed';
+
+  beforeAll(async () => {
+    system = await startTestSystem({ queues: [TASK_QUEUES.notifications] });
+    world = await createWorld(system.repos, system.auth);
+    admin = httpClient(system.baseUrl, world.tokens.admin);
+  });
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('groups each delivery failure by how it failed, lists and retries each group on its own', async () => {
+    const scene = await createTicketScene(system.repos, `Kinds ${uniqueSuffix()}`);
+    const record = (i: number, recipients: string[]) =>
+      system.repos.failedJobs.record({
+        jobType: 'notification',
+        workflowId: `kinds-${scene.ticket.id}-${i}`,
+        runId: 'r1',
+        taskQueue: TASK_QUEUES.notifications,
+        errorType,
+        errorMessage: 'e2e',
+        payload: { input: { eventId: `e${i}`, ticketId: scene.ticket.id }, failedRecipients: recipients.map((type, n) => ({ userId: n + 1, errorType: type })) },
+        ticketId: scene.ticket.id,
+      });
+    const permanent = [await record(1, ['SmtpPermanentFailure']), await record(2, ['SmtpPermanentFailure', 'SmtpTransientFailure'])];
+    const temporary = [await record(3, ['SmtpTransientFailure'])];
+    const auth = [await record(4, ['SmtpAuthFailure', 'SmtpPermanentFailure'])];
+    const template = [await record(5, ['TemplateRenderError'])];
+    const other = [await record(6, ['UnknownFailure'])];
+
+    const groups = await admin.get(`/api/admin/failed-jobs/groups?ticketId=${scene.ticket.id}`);
+    expect(groups.status).toBe(200);
+    const counts = Object.fromEntries((groups.body.groups as Array<{ failureKind: string; count: number; errorType: string }>).map((g) => [g.failureKind, g.count]));
+    expect(counts).toEqual({ smtp_permanent: 2, smtp_temporary: 1, smtp_auth: 1, template: 1, other: 1 });
+
+    const expected: Record<string, number[]> = { smtp_permanent: permanent, smtp_temporary: temporary, smtp_auth: auth, template, other };
+    for (const [kind, ids] of Object.entries(expected)) {
+      const list = await admin.get(`/api/admin/failed-jobs?ticketId=${scene.ticket.id}&failureKind=${kind}`);
+      expect({ kind, ids: list.body.failedJobs.map((j: { id: number }) => j.id).sort() }).toEqual({ kind, ids: [...ids].sort() });
+    }
+    expect((await admin.get('/api/admin/failed-jobs?failureKind=nonsense')).status).toBe(400);
+
+    // a bulk retry of one kind touches that kind only (these entries cannot really run again: each is answered)
+    const retried = await admin.post('/api/admin/failed-jobs/retry', { ticketId: scene.ticket.id, failureKind: 'smtp_temporary' });
+    expect(retried.status).toBe(202);
+    expect([...retried.body.started.map((s: { id: number }) => s.id), ...retried.body.skipped.map((s: { id: number }) => s.id)]).toEqual(temporary);
+  });
+});

@@ -170,8 +170,18 @@ function retryControl(job, groupBusy) {
   return button;
 }
 
+/** Notification delivery failures are grouped by how they failed; the group names it in words. */
+const GROUP_KINDS = {
+  smtp_permanent: 'refused permanently by the mail server',
+  smtp_temporary: 'temporary failures that ran out of attempts',
+  smtp_auth: 'mail server authentication failed',
+  template: 'the mail template failed',
+  other: 'other errors',
+};
+
 function groupKey(group) {
-  return `${group.jobType} · ${group.errorType}`;
+  const kind = group.failureKind ? ` · ${GROUP_KINDS[group.failureKind] ?? group.failureKind}` : '';
+  return `${group.jobType} · ${group.errorType}${kind}`;
 }
 
 /**
@@ -189,7 +199,13 @@ function retryAllControl(group) {
   const button = el('button', {
     type: 'button',
     class: 'secondary',
-    dataset: { action: 'retry-all', jobType: group.jobType, errorType: group.errorType, focusKey: `retry-all-${group.jobType}-${group.errorType}` },
+    dataset: {
+      action: 'retry-all',
+      jobType: group.jobType,
+      errorType: group.errorType,
+      failureKind: group.failureKind ?? undefined,
+      focusKey: `retry-all-${group.jobType}-${group.errorType}-${group.failureKind ?? ''}`,
+    },
     'aria-label':
       batch < group.count
         ? `Retry the newest ${batch} of the ${group.count} failed jobs in ${groupKey(group)} (at most ${BULK_RETRY_LIMIT} per press)`
@@ -251,7 +267,7 @@ function failedGroup(group, index) {
   const partial = group.count > group.jobs.length;
   return el(
     'div',
-    { class: 'group', dataset: { jobType: group.jobType, errorType: group.errorType } },
+    { class: 'group', dataset: { jobType: group.jobType, errorType: group.errorType, failureKind: group.failureKind ?? undefined } },
     el(
       'div',
       { class: 'section-head' },
@@ -303,6 +319,7 @@ async function loadFailed() {
     Promise.all(
       groups.map((group) => {
         const query = new URLSearchParams({ jobType: group.jobType, errorType: group.errorType, notRetried: 'true', limit: String(GROUP_PAGE_SIZE) });
+        if (group.failureKind) query.set('failureKind', group.failureKind);
         return api('GET', `/api/admin/failed-jobs?${query}`);
       }),
     ),
@@ -436,8 +453,8 @@ async function retry(id, button) {
   lostFocus.failed = null;
 }
 
-async function retryGroup(jobType, errorType, button) {
-  const key = `${jobType} · ${errorType}`;
+async function retryGroup(jobType, errorType, failureKind, button) {
+  const key = groupKey({ jobType, errorType, failureKind });
   const confirmed = await confirmAction({
     title: `${button.textContent}?`,
     message: `${button.getAttribute('aria-label')}: each starts again as a new workflow, and a retry that fails joins this list again.`,
@@ -456,7 +473,7 @@ async function retryGroup(jobType, errorType, button) {
   button.textContent = 'Retrying…';
   lostFocus.failed = button.dataset.focusKey;
   try {
-    const result = await api('POST', '/api/admin/failed-jobs/retry', { jobType, errorType });
+    const result = await api('POST', '/api/admin/failed-jobs/retry', { jobType, errorType, ...(failureKind ? { failureKind } : {}) });
     const skipped = result.skipped.length ? ` ${result.skipped.length} skipped: ${result.skipped.map((s) => `#${s.id} (${s.reason})`).join('; ')}` : '';
     announce(`Started ${result.started.length} ${result.started.length === 1 ? 'retry' : 'retries'} in ${key}.${skipped}`, result.started.length ? 'success' : 'error');
     lostFocus.failed = null;
@@ -474,7 +491,7 @@ failedGroups.addEventListener('click', (event) => {
   const button = targetOf(event, 'button[data-action="retry"]');
   if (button) void retry(Number(button.dataset.id), button);
   const all = targetOf(event, 'button[data-action="retry-all"]');
-  if (all) void retryGroup(all.dataset.jobType, all.dataset.errorType, all);
+  if (all) void retryGroup(all.dataset.jobType, all.dataset.errorType, all.dataset.failureKind, all);
 });
 
 overviewBody.addEventListener('click', (event) => {
