@@ -21,8 +21,9 @@ export interface ExportedReport {
 }
 
 const DAY_MS = 86_400_000;
-/** rows_written reaches the database at most this often */
+/** rows_written reaches the database at least this often (or every PROGRESS_EVERY_ROWS rows, whichever comes first) */
 const PROGRESS_WRITE_MS = 1_000;
+const PROGRESS_EVERY_ROWS = 1_000;
 /** heartbeats keep flowing while a slow stretch (a PDF's final render) writes no rows */
 const HEARTBEAT_TICK_MS = 5_000;
 
@@ -72,7 +73,6 @@ export function createReportActivities(deps: ActivityDeps) {
       const report = await activeReport(input.reportId);
       if (report.status !== 'running') throw gone(report.id);
       let latest: ReportProgress = { rowsWritten: 0, totalRows: report.totalRows ?? 0 };
-      let lastWrite = 0;
       const ticker = setInterval(() => context.heartbeat(latest), HEARTBEAT_TICK_MS);
       try {
         const stored = await exportReportFile({
@@ -84,12 +84,11 @@ export function createReportActivities(deps: ActivityDeps) {
           pdfMaxRows: deps.config.reports.pdfMaxRows,
           maxRowsPerSecond: deps.config.reports.exportMaxRowsPerSecond,
           signal: context.cancellationSignal,
+          progressEvery: PROGRESS_EVERY_ROWS,
+          progressIntervalMs: PROGRESS_WRITE_MS,
           onProgress: async (progress) => {
             latest = progress;
             context.heartbeat(progress);
-            const now = Date.now();
-            if (now - lastWrite < PROGRESS_WRITE_MS && progress.rowsWritten !== progress.totalRows) return;
-            lastWrite = now;
             // the row disappears when the report is deleted: stop at once rather than after Temporal's cancel lands
             if (!(await repos.reports.updateProgress(report.id, progress))) throw gone(report.id);
           },

@@ -6,6 +6,7 @@ import { createOverviewService } from './admin/overview-service';
 import { createQueuesService } from './admin/queues-service';
 import { createAuthService, type AuthService } from './auth/auth-service';
 import { createCleanupService } from './cleanup/cleanup-service';
+import { createCompaniesService } from './companies/companies-service';
 import { temporalAddress, type Config } from './config';
 import { createApiDb, type Db } from './db/knex';
 import { createRepositories, type Repositories } from './db/repositories';
@@ -29,6 +30,7 @@ export interface AppServices {
   audit: ReturnType<typeof createAuditService>;
   unsubscribe: ReturnType<typeof createUnsubscribeService>;
   jobTypes: { describe(): ReturnType<typeof describeJobTypes> };
+  companies: ReturnType<typeof createCompaniesService>;
 }
 
 /** What the services are built from. */
@@ -54,6 +56,7 @@ export function createServices({ config, logger, db, repos, jobs, storage }: Ser
     audit: createAuditService(repos),
     unsubscribe: createUnsubscribeService({ config, repos, logger }),
     jobTypes: { describe: () => describeJobTypes(jobs.registry, config.workers) },
+    companies: createCompaniesService(repos),
   };
 }
 

@@ -11,7 +11,7 @@ import { createReportStorage } from '../src/reports/storage';
  * has a knex instance passes it in: two SQLite connections in one process can block each other.
  */
 export function buildActivityDeps(config: Config, logger: Logger, db: Db = createDb(config.database)): ActivityDeps {
-  return { config, db, repos: createRepositories(db), logger, storage: createReportStorage(config.reports), mailer: createMailer(config.mail) };
+  return { config, db, repos: createRepositories(db), logger, storage: createReportStorage(config.reports), mailer: createMailer(config.mail, config.env) };
 }
 
 export async function closeActivityDeps(deps: ActivityDeps): Promise<void> {

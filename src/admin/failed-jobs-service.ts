@@ -11,6 +11,8 @@ interface Deps {
   jobs: JobsGateway;
 }
 
+const DAY_MS = 86_400_000;
+
 /** At most this many entries per bulk retry, so one request cannot flood the queues. */
 export const BULK_RETRY_LIMIT = 100;
 
@@ -22,7 +24,46 @@ function retryStatusOf(workflowStatus: string): RetryStatus {
   return 'failed';
 }
 
-function present(job: FailedJob, notRetryableReason: string | null) {
+/** One recipient a failed notification could not serve: the address and the mail server's last reply (from the delivery ledger). */
+export interface FailedRecipient {
+  userId: number;
+  email: string | null;
+  errorType: string | null;
+  /** e.g. "550 5.1.1 <x@fail.test>: Recipient address rejected" */
+  reply: string | null;
+  attempts: number | null;
+}
+
+function recordedRecipients(job: FailedJob): Array<{ userId: number; errorType: string | null }> {
+  const payload = job.payload as { failedRecipients?: unknown } | null;
+  if (!payload || !Array.isArray(payload.failedRecipients)) return [];
+  return payload.failedRecipients
+    .filter((r): r is { userId: number; errorType?: string | null } => typeof r === 'object' && r !== null && typeof (r as { userId?: unknown }).userId === 'number')
+    .map((r) => ({ userId: r.userId, errorType: r.errorType ?? null }));
+}
+
+/** For failed notifications: who could not be served and why, read from the delivery ledger (empty for other jobs). */
+async function failedRecipientsOf(repos: Repositories, job: FailedJob): Promise<FailedRecipient[]> {
+  const recorded = recordedRecipients(job);
+  if (recorded.length === 0) return [];
+  const input = (job.payload as { input?: { eventId?: unknown; ticketId?: unknown } }).input;
+  const deliveries =
+    input && typeof input.eventId === 'string' && typeof input.ticketId === 'number'
+      ? await repos.notificationDeliveries.listByEvent(input.ticketId, input.eventId)
+      : [];
+  return recorded.map((r) => {
+    const delivery = deliveries.find((d) => d.userId === r.userId);
+    return {
+      userId: r.userId,
+      email: delivery?.email ?? null,
+      errorType: delivery?.errorType ?? r.errorType,
+      reply: delivery?.lastError ?? null,
+      attempts: delivery?.attempts ?? null,
+    };
+  });
+}
+
+function present(job: FailedJob, notRetryableReason: string | null, failedRecipients: FailedRecipient[] = []) {
   return {
     id: job.id,
     jobType: job.jobType,
@@ -40,6 +81,7 @@ function present(job: FailedJob, notRetryableReason: string | null) {
       : null,
     retryable: notRetryableReason === null,
     notRetryableReason,
+    failedRecipients,
   };
 }
 
@@ -144,17 +186,20 @@ export function createFailedJobsService(deps: Deps) {
       const rows = await repos.failedJobs.list(filter);
       const refreshed = await Promise.all(rows.map(refreshRetryStatus));
       const context = await loadRetryContext(refreshed);
+      const recipients = await Promise.all(refreshed.map((job) => failedRecipientsOf(repos, job)));
       return {
-        failedJobs: refreshed.map((job) => present(job, notRetryableReason(registry, job, context))),
+        failedJobs: refreshed.map((job, i) => present(job, notRetryableReason(registry, job, context), recipients[i])),
         nextBeforeId: rows.length === filter.limit ? rows[rows.length - 1].id : null,
       };
     },
 
-    async groups(filter: FailedJobFilter) {
-      const groups = await repos.failedJobs.groups(filter);
+    async groups(filter: FailedJobFilter, now: Date = new Date()) {
+      const [groups, last24h] = await Promise.all([repos.failedJobs.groups(filter), repos.failedJobs.countSince(new Date(now.getTime() - DAY_MS))]);
       return {
         groups: groups.map((g) => ({ ...g, lastFailedAt: g.lastFailedAt.toISOString() })),
         total: groups.reduce((sum, g) => sum + g.count, 0),
+        /** per task queue, whatever the filter: failures of the last 24 h and how many of them were since retried successfully */
+        last24h,
       };
     },
 
@@ -162,7 +207,7 @@ export function createFailedJobsService(deps: Deps) {
       const job = await repos.failedJobs.findById(id);
       if (!job) throw notFound('Failed job');
       const refreshed = await refreshRetryStatus(job);
-      return present(refreshed, notRetryableReason(registry, refreshed, await loadRetryContext([refreshed])));
+      return present(refreshed, notRetryableReason(registry, refreshed, await loadRetryContext([refreshed])), await failedRecipientsOf(repos, refreshed));
     },
 
     retry: (id: number, userId: number) => retry(id, userId, 'single'),

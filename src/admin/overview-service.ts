@@ -6,6 +6,18 @@ const DAY_MS = 86_400_000;
 
 export interface QueueState {
   paused: boolean;
+  /** when the latest graceful restart of the queue's workers was asked for */
+  restartRequestedAt?: Date | null;
+}
+
+/**
+ * The pollers of workers still running. Temporal lists a poller for minutes after its worker exited; a
+ * worker that drained for a graceful restart polled last before the restart was asked for, so it leaves
+ * the list at once. (lastAccessTime has whole seconds: a poll in the second before the request still counts.)
+ */
+export function livePollers<P extends { lastAccessTime: Date | null }>(pollers: P[], restartRequestedAt: Date | null | undefined): P[] {
+  if (!restartRequestedAt) return pollers;
+  return pollers.filter((p) => !p.lastAccessTime || p.lastAccessTime.getTime() + 1000 > restartRequestedAt.getTime());
 }
 
 /** Per task queue: workers polling, backlog, running jobs, and the last 24 h's completed and failed jobs. */
@@ -22,7 +34,7 @@ export function createOverviewService(deps: { jobs: JobsGateway; uiUrl: string; 
       jobs.countWorkflows(`${inQueue} AND ExecutionStatus IN ('Failed', 'TimedOut') AND ${closedSince}`),
       deps.queueState?.(queue),
     ]);
-    const identities = new Set([...taskQueue.workflow.pollers, ...taskQueue.activity.pollers].map((p) => p.identity));
+    const identities = new Set(livePollers([...taskQueue.workflow.pollers, ...taskQueue.activity.pollers], state?.restartRequestedAt).map((p) => p.identity));
     const backlogKnown = taskQueue.workflow.backlog !== undefined && taskQueue.activity.backlog !== undefined;
     return {
       queue,

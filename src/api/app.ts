@@ -12,6 +12,9 @@ import { createAdminJobsRouter } from './routes/admin-jobs';
 import { createAdminQueuesRouter } from './routes/admin-queues';
 import { createAdminTemporalUiRouter } from './routes/admin-temporal-ui';
 import { createAuthRouter } from './routes/auth';
+import { createCompaniesRouter } from './routes/companies';
+import { createDevMailboxRouter } from './routes/dev-mailbox';
+import { devMailboxEnabled } from '../dev-mailbox/dev-mailbox';
 import { createHealthRouter } from './routes/health';
 import { createPagesRouter } from './routes/pages';
 import { createReportsRouter } from './routes/reports';
@@ -53,10 +56,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(createAdminJobTypesRouter(deps));
   app.use(createAdminJobsRouter(deps));
   app.use(createAdminQueuesRouter(deps));
+  app.use(createCompaniesRouter(deps));
   app.use(createReportsRouter(deps));
   app.use(createTicketEventsRouter(deps));
   app.use(createUnsubscribeRouter(deps));
-  app.use(createPagesRouter());
+  app.use(createDevMailboxRouter(deps));
+  app.use(createPagesRouter({ devMailbox: devMailboxEnabled(deps.config) }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -3,6 +3,7 @@ import { recordAdminAction } from '../admin/audit-trail';
 import { conflict, notFound } from '../errors';
 import { CLEANUP_SCHEDULE_ID, WORKFLOW_TYPES, type CleanupResult } from '../jobs/contract';
 import type { JobsGateway } from '../jobs/gateway';
+import { CLEANUP_CRON_MEMO, CLEANUP_TIME_ZONE } from '../jobs/gateway/schedules';
 
 export type ScheduleAction = 'pause' | 'resume' | 'trigger';
 
@@ -86,16 +87,20 @@ export function createCleanupService(jobs: JobsGateway, repos: Repositories) {
         }));
     },
 
+    /** The schedule in a person's terms: the cron expression as configured, its time zone, paused or not, the next five runs. */
     async schedule() {
       const description = await jobs.describeCleanupSchedule();
       if (!description) throw notFound('Schedule');
+      const memo = description.action.type === 'startWorkflow' ? description.action.memo : undefined;
+      const cron = typeof memo?.[CLEANUP_CRON_MEMO] === 'string' ? (memo[CLEANUP_CRON_MEMO] as string) : null;
       return {
         scheduleId: description.scheduleId,
+        cron,
+        timeZone: description.spec.timezone ?? CLEANUP_TIME_ZONE,
         paused: description.state.paused,
         note: description.state.note ?? null,
-        cron: description.spec,
         overlap: description.policies.overlap,
-        nextActionTimes: description.info.nextActionTimes.map((d) => d.toISOString()),
+        nextRunTimes: description.info.nextActionTimes.slice(0, 5).map((d) => d.toISOString()),
         recentActions: description.info.recentActions.map((a) => ({
           scheduledAt: a.scheduledAt.toISOString(),
           workflowId: a.action.workflow.workflowId,
@@ -105,17 +110,21 @@ export function createCleanupService(jobs: JobsGateway, repos: Repositories) {
     },
 
     /** A trigger while any cleanup is in progress starts nothing and names the run going on. */
-    async controlSchedule(userId: number, action: ScheduleAction): Promise<{ alreadyRunning: boolean; runningWorkflowId: string | null }> {
+    async controlSchedule(
+      userId: number,
+      action: ScheduleAction,
+    ): Promise<{ alreadyRunning: boolean; runningWorkflowId: string | null; startedWorkflowId: string | null }> {
       const note = `${action} by user ${userId}`;
+      let startedWorkflowId: string | null = null;
       const runningWorkflowId =
         action === 'trigger'
           ? await oneAtATime(async () => {
               const running = await runningCleanup();
-              if (!running) await jobs.controlCleanupSchedule(action, note);
+              if (!running) startedWorkflowId = await jobs.controlCleanupSchedule(action, note);
               return running ?? null;
             })
           : await jobs.controlCleanupSchedule(action, note).then(() => null);
-      const outcome = { alreadyRunning: runningWorkflowId !== null, runningWorkflowId };
+      const outcome = { alreadyRunning: runningWorkflowId !== null, runningWorkflowId, startedWorkflowId };
       await recordAdminAction(repos, {
         userId,
         verb: `schedule_${action}`,

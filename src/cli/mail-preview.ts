@@ -42,27 +42,67 @@ function sampleData(appUrl: string, sample: Sample, index: number): Notification
   return { ...base, ...extra, event: { ...base.event, ...extra.event, eventId: base.event.eventId, occurredAt } };
 }
 
+/** The product's own stylesheet, inlined: the index opens from disk and looks like the pages. */
+const STYLESHEET = path.resolve(__dirname, '..', 'api', 'public', 'styles.css');
+
+async function indexPage(rows: string[]): Promise<string> {
+  const css = await fs.readFile(STYLESHEET, 'utf8');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Mail previews · Help desk</title>
+<style>
+${css}
+</style>
+</head>
+<body>
+<header class="top-bar"><span class="brand">Help desk</span><nav aria-label="Pages"><span>Mail previews</span></nav></header>
+<main id="main">
+<h1>Mail previews</h1>
+<section class="card" aria-labelledby="previews-title">
+<h2 id="previews-title">One mail per event type and recipient</h2>
+<p class="hint">Rendered by <code>npm run mail:preview</code> from sample data; nothing was sent. Each mail is also written as plain text and as the .eml the mail server would receive.</p>
+<table class="responsive">
+<caption class="visually-hidden">Ticket notification previews</caption>
+<thead><tr><th scope="col">Event</th><th scope="col">Recipient</th><th scope="col">Subject</th><th scope="col">Also as</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>
+</section>
+</main>
+</body>
+</html>
+`;
+}
+
 /** Renders every event's mail into a folder a person can open: .html, .txt and .eml per mail, plus index.html. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const outDir = path.resolve(process.argv[2] ?? path.join(config.dataDir, 'mail-preview'));
   await fs.mkdir(outDir, { recursive: true });
-  const links: string[] = [];
+  const rows: string[] = [];
   for (const [index, sample] of SAMPLES.entries()) {
     const mail = await composeNotificationMail(sampleData(config.api.appUrl, sample, index));
     const name = `${String(index + 1).padStart(2, '0')}-${sample.type}-${sample.reason}${sample.extra?.comment?.isInternal ? '-internal' : ''}`;
     await fs.writeFile(path.join(outDir, `${name}.html`), mail.html);
     await fs.writeFile(path.join(outDir, `${name}.txt`), `Subject: ${mail.subject}\n\n${mail.text}`);
     await fs.writeFile(path.join(outDir, `${name}.eml`), await buildRawMessage(mail, config.mail.from));
-    links.push(`<li><a href="${name}.html">${escapeHtml(mail.subject)}</a> (<a href="${name}.txt">text</a>, <a href="${name}.eml">.eml</a>)</li>`);
+    rows.push(
+      [
+        `<tr><td data-label="Event"><span class="badge">${escapeHtml(sample.type)}</span></td>`,
+        `<td data-label="Recipient">${escapeHtml(sample.reason.replace(/_/g, ' '))}${sample.extra?.comment?.isInternal ? ' (internal note)' : ''}</td>`,
+        `<td data-label="Subject"><a href="${name}.html">${escapeHtml(mail.subject)}</a></td>`,
+        `<td data-label="Also as"><a href="${name}.txt">text</a> · <a href="${name}.eml">.eml</a></td></tr>`,
+      ].join(''),
+    );
   }
   const covered = new Set(SAMPLES.map((s) => s.type));
   const missing = TICKET_EVENT_TYPES.filter((t) => !covered.has(t));
   if (missing.length > 0) throw new Error(`no preview sample for ${missing.join(', ')}`);
-  await fs.writeFile(
-    path.join(outDir, 'index.html'),
-    `<!doctype html><meta charset="utf-8"><title>Mail previews</title><h1>Ticket notification previews</h1><ul>${links.join('')}</ul>`,
-  );
+  await fs.writeFile(path.join(outDir, 'index.html'), await indexPage(rows));
   console.log(`${SAMPLES.length} previews written; open ${path.join(outDir, 'index.html')}`);
 }
 

@@ -8,6 +8,7 @@ import { DEMO_LOGINS, DEMO_PASSWORD, isDatabaseEmpty, seedDemoData } from '../db
 import { ALL_TASK_QUEUES } from '../jobs/contract';
 import { PROJECT_ROOT, resolveTemporalCli } from '../temporal/cli-resolver';
 import { launchDevServer } from '../temporal/dev-server';
+import { DEV_MAILBOX_PATH, devMailboxEnabled } from '../dev-mailbox/dev-mailbox';
 import { ChildProcessSupervisor } from './child-process-supervisor';
 
 const say = (line: string) => console.log(`[start] ${line}`);
@@ -55,6 +56,7 @@ function printWelcome(config: Config, apiUrl: string, demoLogins: boolean): void
     `  Temporal UI  ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows`,
     `  Database     ${config.database.client === 'mysql2' ? 'MySQL (DATABASE_URL)' : config.database.filename}`,
     `  E-mail       ${config.mail.smtpUrl ? 'SMTP (SMTP_URL)' : `outbox folder ${config.mail.outboxDir}`}`,
+    ...(devMailboxEnabled(config) ? [`  Mailbox      ${apiUrl}${DEV_MAILBOX_PATH}  (sign in as an admin; mail to @fail.test is refused, to @tempfail.test deferred)`] : []),
     '',
     ...(demoLogins
       ? [`Demo logins (password "${DEMO_PASSWORD}"):`, ...DEMO_LOGINS.map((login) => `  ${login.email.padEnd(24)} ${login.role}`)]

@@ -1,5 +1,6 @@
 import { isSqlite, type Db } from './knex';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from '../jobs/contract';
+import { DEMO_SUBJECTS, pickFrom, seededRandom } from './demo-data';
 
 export interface BulkTicketOptions {
   count: number;
@@ -14,40 +15,15 @@ export interface BulkTicketOptions {
   onProgress?: (inserted: number) => void;
 }
 
-// subjects a report must survive: CSV specials, formula starts, non-ASCII
-const SUBJECTS = [
-  'Printer on fire',
-  'Cannot log in, "again"',
-  '=HYPERLINK("http://example.test","click")',
-  '+33 phone line down',
-  '-1 balance on invoice',
-  '@channel outage',
-  '\tTabbed subject',
-  'Multi\nline subject',
-  'Café crème ☕ déjà vu',
-  'Plain old request',
-];
-
-/** A tiny deterministic generator (mulberry32): seeded data is reproducible across databases. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Inserts many tickets fast with multi-row inserts inside transactions
  * (SQLite caps a statement at 500 rows; MySQL takes a few thousand).
  */
 export async function seedBulkTickets(db: Db, options: BulkTicketOptions): Promise<number> {
   if (options.companyIds.length === 0 || options.userIds.length === 0) throw new Error('seeding tickets needs companies and users');
-  const rand = random(options.seed ?? 42);
-  const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)];
+  // the demo data's generator: its subjects (CSV specials, formula starts, multi-line, non-ASCII), statuses and priorities drawn apart
+  const rand = seededRandom(options.seed ?? 42);
+  const pick = <T>(items: readonly T[]) => pickFrom(rand, items);
   const start = (options.start ?? new Date('2024-01-01T00:00:00.000Z')).getTime();
   const spanMs = (options.spanDays ?? 365) * 86_400_000;
   const rowsPerStatement = isSqlite(db) ? 500 : 2000;
@@ -66,7 +42,7 @@ export async function seedBulkTickets(db: Db, options: BulkTicketOptions): Promi
             company_id: pick(options.companyIds),
             requester_id: pick(options.userIds),
             assignee_id: rand() < 0.3 ? null : pick(options.userIds),
-            subject: `${pick(SUBJECTS)} #${inserted + i + 1}`,
+            subject: `${pick(DEMO_SUBJECTS)} #${inserted + i + 1}`,
             description: 'Seeded ticket',
             status,
             priority: pick(TICKET_PRIORITIES),

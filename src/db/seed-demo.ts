@@ -1,6 +1,6 @@
 import { hashPassword } from '../auth/passwords';
 import type { Role } from '../auth/permissions';
-import { TICKET_PRIORITIES, TICKET_STATUSES } from '../jobs/contract';
+import { DEMO_SUBJECTS, drawStatusAndPriority, pickFrom, seededRandom } from './demo-data';
 import type { Db } from './knex';
 import { createRepositories } from './repositories';
 
@@ -11,34 +11,31 @@ export const DEMO_LOGINS = [
   { email: 'client@helpdesk.test', role: 'client (Acme Corp)' },
   { email: 'client2@helpdesk.test', role: 'client (Globex)' },
 ];
+export const DEMO_COMPANIES = ['Acme Corp', 'Globex', 'Initech', 'Umbrella Health', 'Müller & Söhne GmbH'] as const;
+/** whose mail a fresh `npm start` cannot deliver: the outbox refuses fail.test and defers tempfail.test (README walkthrough) */
+export const DEMO_FAILING_USERS = [
+  { email: 'bounce@fail.test', name: 'Bea Bounce' },
+  { email: 'later@tempfail.test', name: 'Lars Later' },
+] as const;
 
 const DAY = 86_400_000;
-const SUBJECTS = [
-  'Printer on fire',
-  'Cannot log in to the portal',
-  'Invoice shows the wrong amount',
-  'VPN drops every hour',
-  'New laptop for a new hire',
-  'E-mail attachments do not open',
-  'Password reset link expired',
-  'Dashboard is very slow',
-];
-
-function pick<T>(items: readonly T[], n: number): T {
-  return items[n % items.length];
-}
 
 export async function isDatabaseEmpty(db: Db): Promise<boolean> {
   const [row] = await db('users').count<{ n: number }[]>({ n: '*' });
   return Number(row.n) === 0;
 }
 
-/** Demo data for `npm start`: 3 companies, the demo logins, ~300 tickets over 6 months, 200 days of activity logs. */
+/**
+ * Demo data for `npm start`: 5 companies, the demo logins (a few opted out of mail, one inactive, two with
+ * undeliverable addresses), ~300 tickets over 6 months with public and internal comments and watchers,
+ * statuses and priorities drawn independently, 200 days of activity logs.
+ */
 export async function seedDemoData(db: Db, now: Date = new Date()): Promise<void> {
   const repos = createRepositories(db);
   const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const rand = seededRandom(7);
   const companies = [];
-  for (const name of ['Acme Corp', 'Globex', 'Initech']) companies.push(await repos.companies.create(name));
+  for (const name of DEMO_COMPANIES) companies.push(await repos.companies.create(name));
 
   const user = (email: string, name: string, role: Role, companyId: number | null, extra: { isActive?: boolean; notificationsEnabled?: boolean } = {}) =>
     repos.users.create({ email, name, role, companyId, passwordHash, ...extra });
@@ -54,26 +51,35 @@ export async function seedDemoData(db: Db, now: Date = new Date()): Promise<void
     await user('client2@helpdesk.test', 'Gus Globex', 'client', companies[1].id),
     await user('client3@helpdesk.test', 'Ines Initech', 'client', companies[2].id),
     await user('former@helpdesk.test', 'Former Client', 'client', companies[0].id, { isActive: false }),
+    await user('client4@helpdesk.test', 'Uma Umbrella (no mail)', 'client', companies[3].id, { notificationsEnabled: false }),
+    await user('client5@helpdesk.test', 'Jürgen Müller', 'client', companies[4].id),
   ];
+  const failing = [];
+  for (const f of DEMO_FAILING_USERS) failing.push(await user(f.email, f.name, 'agent', companies[0].id));
+  const requesters = [clients[0], clients[1], clients[2], clients[4], clients[5]];
 
   for (let i = 0; i < 300; i++) {
-    const company = companies[i % 3];
-    const requester = clients[i % 3];
+    const c = i % companies.length;
+    const company = companies[c];
+    const requester = requesters[c];
     const createdAt = new Date(now.getTime() - ((i * 181) % 180) * DAY - (i % 24) * 3_600_000);
-    const status = pick(TICKET_STATUSES, i * 7);
+    const { status, priority } = drawStatusAndPriority(rand);
     const ticket = await repos.tickets.create({
       companyId: company.id,
       requesterId: requester.id,
       assigneeId: i % 5 === 0 ? null : agents[i % 3].id,
-      subject: `${pick(SUBJECTS, i)} (#${i + 1})`,
+      subject: `${pickFrom(rand, DEMO_SUBJECTS)} (#${i + 1})`,
       description: `Reported by ${requester.name}.`,
       status,
-      priority: pick(TICKET_PRIORITIES, i * 3),
+      priority,
       createdAt,
       closedAt: status === 'closed' ? new Date(createdAt.getTime() + 2 * DAY) : null,
     });
     if (i % 4 === 0) await repos.tickets.addWatcher(ticket.id, agents[3].id);
     if (i % 6 === 0) await repos.tickets.addWatcher(ticket.id, admin.id);
+    // undeliverable watchers for the README walkthrough: bounce@fail.test on the first Acme tickets (#1, #6, …),
+    // later@tempfail.test on the first Globex tickets (#2, #7, …)
+    if (i < 30 && c < failing.length) await repos.tickets.addWatcher(ticket.id, failing[c].id);
     await repos.tickets.addComment({ ticketId: ticket.id, authorId: requester.id, body: 'Any news on this?', isInternal: false, createdAt: new Date(createdAt.getTime() + 3_600_000) });
     if (i % 3 === 0) {
       await repos.tickets.addComment({ ticketId: ticket.id, authorId: agents[i % 3].id, body: 'Checking with the vendor (internal).', isInternal: true, createdAt: new Date(createdAt.getTime() + 7_200_000) });

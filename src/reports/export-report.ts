@@ -12,9 +12,13 @@ export interface ExportReportOptions {
   filters: ReportFilters;
   /** PDF keeps every page in memory: beyond this many rows the export refuses */
   pdfMaxRows: number;
-  /** called with the running totals every `progressEvery` rows and once at the end; may throw to stop */
+  /**
+   * called with the running totals every `progressEvery` rows or every `progressIntervalMs`, whichever
+   * comes first, and once at the end; may throw to stop
+   */
   onProgress?: (progress: ReportProgress) => void | Promise<void>;
   progressEvery?: number;
+  progressIntervalMs?: number;
   /** stops the export between rows (the activity passes Temporal's cancellation signal) */
   signal?: AbortSignal;
   /** 0 = unlimited; spares a busy primary database from a flat-out scan */
@@ -36,7 +40,25 @@ export class ReportRowCountChangedError extends Error {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** the throttle sleeps in slices no longer than this, so progress and a cancel are noticed while it waits */
+const THROTTLE_SLICE_MS = 250;
+/** shorter waits are gathered up: a timer per row would cost more than the rows */
+const THROTTLE_MIN_SLEEP_MS = 20;
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 /**
  * Streams the filtered tickets from the database into a temp file, then renames it into place.
@@ -44,6 +66,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function exportReportFile(options: ExportReportOptions): Promise<StoredReportFile & { rowCount: number }> {
   const progressEvery = options.progressEvery ?? 1000;
+  const progressIntervalMs = options.progressIntervalMs ?? 1000;
   const fileName = reportFileName(options.reportId, options.format);
   // leftovers of a crashed earlier attempt are never served; remove them before starting over
   await options.storage.removePartials(fileName);
@@ -63,16 +86,24 @@ export async function exportReportFile(options: ExportReportOptions): Promise<St
       });
       await options.onProgress?.({ rowsWritten: 0, totalRows });
       const started = Date.now();
+      let lastProgress = started;
       let rowsWritten = 0;
+      const report = async () => {
+        lastProgress = Date.now();
+        await options.onProgress?.({ rowsWritten, totalRows });
+      };
       for await (const row of snapshot.rows()) {
         options.signal?.throwIfAborted();
         await writer.write(row);
         rowsWritten++;
-        if (rowsWritten % progressEvery === 0) {
-          await options.onProgress?.({ rowsWritten, totalRows });
-          if (options.maxRowsPerSecond) {
-            const ahead = (rowsWritten / options.maxRowsPerSecond) * 1000 - (Date.now() - started);
-            if (ahead > 0) await sleep(ahead);
+        if (rowsWritten % progressEvery === 0 || Date.now() - lastProgress >= progressIntervalMs) await report();
+        if (options.maxRowsPerSecond) {
+          // the throttle is checked per row: a slow rate must not write a burst of rows and then sleep for minutes
+          let ahead = (rowsWritten / options.maxRowsPerSecond) * 1000 - (Date.now() - started);
+          while (ahead >= THROTTLE_MIN_SLEEP_MS) {
+            await sleep(Math.min(ahead, THROTTLE_SLICE_MS), options.signal);
+            if (Date.now() - lastProgress >= progressIntervalMs) await report();
+            ahead = (rowsWritten / options.maxRowsPerSecond) * 1000 - (Date.now() - started);
           }
         }
       }

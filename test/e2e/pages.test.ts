@@ -152,7 +152,8 @@ describe('pages in a real browser: reports and jobs', () => {
 
       await page.fill('#filter-from', '2024-03-02');
       await page.fill('#filter-to', '2024-03-08');
-      await page.fill('#filter-companies', String(world.companyA.id));
+      // companies are chosen by name
+      await page.getByLabel(world.companyA.name, { exact: true }).check();
       await page.check('input[name="statuses"][value="open"]');
       await page.check('input[name="statuses"][value="pending"]');
       await page.check('input[name="statuses"][value="closed"]');
@@ -169,7 +170,7 @@ describe('pages in a real browser: reports and jobs', () => {
       const [report] = await system.repos.reports.listRecent({ userId: world.agent.id, limit: 1 });
       const row = page.locator(`#report-${report.id}`);
       await row.waitFor();
-      expect(await row.textContent()).toContain(`2024-03-02 → 2024-03-08 · company ${world.companyA.id} · open, pending, closed`);
+      expect(await row.textContent()).toContain(`2024-03-02 → 2024-03-08 · ${world.companyA.name} · open, pending, closed`);
       // the page polls: the row turns ready and downloadable while the page stays the same document
       await page.locator(`#report-${report.id}[data-status="ready"] button[data-action="download"]`).waitFor({ timeout: 30_000 });
       expect(await stillSamePage(page)).toBe(true);
@@ -230,8 +231,8 @@ describe('pages in a real browser: reports and jobs', () => {
       expect(await page.evaluate('document.activeElement.value')).toBe('csv');
       await page.keyboard.press('ArrowRight');
       expect(await page.locator('input[name="format"]:checked').getAttribute('value')).toBe('json');
-      await tabTo(page, '#filter-companies');
-      await page.keyboard.type(String(world.companyA.id));
+      await tabTo(page, `input[name="companyIds"][value="${world.companyA.id}"]`);
+      await page.keyboard.press('Space');
       await tabTo(page, 'input[name="statuses"][value="open"]');
       await page.keyboard.press('Space');
       await tabTo(page, 'input[name="priorities"][value="urgent"]');
@@ -300,8 +301,12 @@ describe('pages in a real browser: reports and jobs', () => {
       const failedRow = page.locator(`#failed-job-${failed.id}`);
       await failedRow.waitFor();
       const group = page.locator('.group', { has: failedRow });
-      expect(await group.locator('h3').textContent()).toMatch(/^notification · NotificationDeliveryFailed — \d+ jobs?$/);
+      expect(await group.locator('h3').textContent()).toMatch(/^notification · NotificationDeliveryFailed · refused permanently by the mail server — \d+ jobs?$/);
       expect(await failedRow.textContent()).toContain(`ticket #${scene.ticket.id}`);
+      // who could not be served and why: the address and the server's reply, not a user id
+      const errorCell = await failedRow.locator('td[data-label="Error"]').textContent();
+      expect(errorCell).toContain(rejected);
+      expect(errorCell).toContain('550');
       const link = failedRow.locator('a[data-temporal-ui]');
       expect(await link.getAttribute('href')).toContain(`/workflows/${encodeURIComponent(posted.body.workflowId)}`);
       expect(await unlabelledControls(page)).toEqual([]);
@@ -354,7 +359,16 @@ describe('pages in a real browser: reports and jobs', () => {
       );
 
       const restartsBefore = system.workerRestarts.reports ?? 0;
+      // Restart asks first and says what it will do; keeping them running changes nothing
       await page.locator('#overview-body tr[data-queue="reports"] button[data-action="restart"]').click();
+      const dialog = page.locator('dialog[open]');
+      expect(await dialog.locator('h2').textContent()).toBe('Restart the reports workers?');
+      expect(await dialog.locator('p').textContent()).toContain('finishes its running jobs, exits and starts again');
+      await dialog.getByRole('button', { name: 'Keep them running' }).click();
+      await page.locator('dialog').waitFor({ state: 'detached' });
+      expect(system.workerRestarts.reports ?? 0).toBe(restartsBefore);
+      await page.locator('#overview-body tr[data-queue="reports"] button[data-action="restart"]').click();
+      await page.locator('dialog[open]').getByRole('button', { name: 'Restart the workers' }).click();
       await page.locator('#status-message', { hasText: 'The reports workers are restarting' }).waitFor();
       await waitFor(async () => (system.workerRestarts.reports ?? 0) === restartsBefore + 1 || undefined, { what: 'the reports workers to restart' });
       expect(await stillSamePage(page)).toBe(true);
@@ -379,7 +393,9 @@ describe('pages in a real browser: reports and jobs', () => {
     receiver.setRule(undefined);
 
     const groups = await httpClient(system.baseUrl, world.tokens.admin).get('/api/admin/failed-jobs/groups?jobType=notification&notRetried=true');
-    const waiting = (groups.body.groups as Array<{ errorType: string; count: number }>).find((g) => g.errorType === 'NotificationDeliveryFailed');
+    const waiting = (groups.body.groups as Array<{ errorType: string; failureKind: string | null; count: number }>).find(
+      (g) => g.errorType === 'NotificationDeliveryFailed' && g.failureKind === 'smtp_permanent',
+    );
     expect(waiting?.count).toBeGreaterThanOrEqual(2);
 
     await onJobsPageAsAdmin(async (page, errors) => {
@@ -402,10 +418,23 @@ describe('pages in a real browser: reports and jobs', () => {
       expect(await focusedElement(page)).toBe('A Failed reports jobs in the Temporal UI');
       await button.focus();
       await nextRedraw(page, '#failed-groups');
-      expect(await focusedElement(page)).toBe(`BUTTON Retry all ${waiting?.count} failed jobs in notification · NotificationDeliveryFailed`);
+      expect(await focusedElement(page)).toBe(`BUTTON Retry all ${waiting?.count} failed jobs in notification · NotificationDeliveryFailed · refused permanently by the mail server`);
 
+      // Retry all asks first, focus on the safe choice: Escape keeps them failed, Tab + Enter confirms
       await page.keyboard.press('Enter');
-      await page.locator('#status-message', { hasText: `Started ${waiting?.count} ${waiting?.count === 1 ? 'retry' : 'retries'} in notification · NotificationDeliveryFailed.` }).waitFor();
+      await page.locator('dialog[open]').waitFor();
+      expect(await page.locator('dialog[open] h2').textContent()).toBe(`Retry all ${waiting?.count}?`);
+      expect(await focusedElement(page)).toBe('BUTTON Keep them failed');
+      await page.keyboard.press('Escape');
+      await page.locator('dialog').waitFor({ state: 'detached' });
+      expect(await system.repos.failedJobs.findById(failedIds[0])).toMatchObject({ retryWorkflowId: null });
+      await waitFor(async () => (await focusedElement(page)).startsWith('BUTTON Retry all') || undefined, { what: 'the focus back on Retry all' });
+      await page.keyboard.press('Enter');
+      await page.locator('dialog[open]').waitFor();
+      await page.keyboard.press('Tab');
+      expect(await focusedElement(page)).toBe(`BUTTON Retry all ${waiting?.count}`);
+      await page.keyboard.press('Enter');
+      await page.locator('#status-message', { hasText: `Started ${waiting?.count} ${waiting?.count === 1 ? 'retry' : 'retries'} in notification · NotificationDeliveryFailed · refused permanently by the mail server.` }).waitFor();
       for (const id of failedIds) {
         await page.locator(`#failed-job-${id}`).waitFor({ state: 'detached' });
         await page.locator(`#retried-job-${id} .badge`, { hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
@@ -498,7 +527,9 @@ describe('pages in a real browser: reports and jobs', () => {
         { what: 'the job in the search results', intervalMs: 500 },
       );
       expect(await page.locator('#search-body tr').count()).toBe(1);
-      expect(await row.locator('.badge').textContent()).toBe('completed');
+      // the status reads as the filter names it
+      expect(await row.locator('.badge').textContent()).toBe('Completed');
+      expect(await page.locator('#search-status option[value="Completed"]').textContent()).toBe('Completed');
       expect(await row.locator('a[data-temporal-ui]').getAttribute('href')).toContain(`/workflows/${encodeURIComponent(posted.body.workflowId)}`);
       expect(await page.locator('#search-ticket').getAttribute('aria-invalid')).toBeNull();
       expect(await page.locator('#error-message').isHidden()).toBe(true);
@@ -547,9 +578,13 @@ describe('pages in a real browser: reports and jobs', () => {
       await page.locator('#user-name', { hasText: world.clientA.name }).waitFor();
       expect(await page.locator('nav a[href="/admin/jobs"]').isHidden()).toBe(true);
       const before = await system.repos.reports.listRecent({ userId: world.clientA.id, limit: 20 });
-      await page.fill('#filter-companies', String(world.companyB.id));
-      await page.click('#report-form button[type="submit"]');
-      await page.locator('#error-message', { hasText: "You can only report on your own company's tickets" }).waitFor();
+      // a client is offered its own company only, by name
+      const companies = page.locator('input[name="companyIds"]');
+      await companies.first().waitFor({ state: 'attached' });
+      expect(await companies.count()).toBe(1);
+      expect(await companies.first().getAttribute('value')).toBe(String(world.companyA.id));
+      expect(await page.locator('#filter-companies label').textContent()).toContain(world.companyA.name);
+      expect(await page.locator('#show-all-box').isHidden()).toBe(true);
       expect(await system.repos.reports.listRecent({ userId: world.clientA.id, limit: 20 })).toHaveLength(before.length);
       // the agent's report never shows up in the client's list, nor can the client open it
       await waitFor(async () => (await page.locator('#reports-empty').isVisible()) || undefined, { what: 'the empty report list' });
@@ -558,7 +593,6 @@ describe('pages in a real browser: reports and jobs', () => {
 
       // a PDF of its own company's tickets, generated and downloaded in the browser
       const filters = { from: '2024-03-02', to: '2024-03-02', statuses: ['open'] as Array<'open'>, priorities: ['urgent'] as Array<'urgent'> };
-      await page.fill('#filter-companies', '');
       await page.fill('#filter-from', filters.from);
       await page.fill('#filter-to', filters.to);
       await page.check('input[name="format"][value="pdf"]');

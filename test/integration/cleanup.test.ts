@@ -267,12 +267,19 @@ describe('the cleanup-old-data schedule', () => {
 
     const first = await api.post('/api/admin/cleanup/schedule/trigger');
     expect(first.status).toBe(202);
-    expect(first.body).toEqual({ scheduleId: CLEANUP_SCHEDULE_ID, action: 'trigger', alreadyRunning: false, runningWorkflowId: null });
+    expect(first.body).toEqual({
+      scheduleId: CLEANUP_SCHEDULE_ID,
+      action: 'trigger',
+      alreadyRunning: false,
+      runningWorkflowId: null,
+      startedWorkflowId: expect.stringMatching(/^cleanup-old-data-/),
+    });
     const running = await runningScheduled();
+    expect(first.body.startedWorkflowId).toBe(running);
 
     const second = await api.post('/api/admin/cleanup/schedule/trigger');
     expect(second.status).toBe(200);
-    expect(second.body).toEqual({ scheduleId: CLEANUP_SCHEDULE_ID, action: 'trigger', alreadyRunning: true, runningWorkflowId: running });
+    expect(second.body).toEqual({ scheduleId: CLEANUP_SCHEDULE_ID, action: 'trigger', alreadyRunning: true, runningWorkflowId: running, startedWorkflowId: null });
     const after = await system.jobs.describeCleanupSchedule();
     expect(after!.info.runningActions.map((a) => a.workflow.workflowId)).toEqual([running]);
     expect(after!.info.recentActions).toHaveLength(1);
@@ -358,7 +365,7 @@ describe('the cleanup-old-data schedule', () => {
           action: 'admin.schedule_trigger',
           subjectType: 'schedule',
           subjectId: CLEANUP_SCHEDULE_ID,
-          properties: { alreadyRunning: true, runningWorkflowId: real.body.workflowId },
+          properties: { alreadyRunning: true, runningWorkflowId: real.body.workflowId, startedWorkflowId: null },
         }),
       ]),
     );

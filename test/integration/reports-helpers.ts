@@ -70,7 +70,9 @@ export async function expectedRows(db: Db, filters: ReportFilters): Promise<Repo
  * RFC 4180 reader, enough for the tests: quoted fields, doubled quotes, CRLF records. Strict: a CR
  * or LF outside quotes that is not a CRLF record end is an error, as it splits the record for most readers.
  */
-export function parseCsv(text: string): string[][] {
+export function parseCsv(raw: string): string[][] {
+  // the export starts with a UTF-8 byte order mark (for spreadsheet programs)
+  const text = raw.replace(/^\uFEFF/, '');
   const records: string[][] = [];
   let record: string[] = [];
   let field = '';

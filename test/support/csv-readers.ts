@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 
-// the reader a data team would use: newline='' as the csv module's documentation requires
+// the reader a data team would use: newline='' as the csv module's documentation requires; utf-8-sig reads the BOM the export starts with
 const PYTHON_READER = `
 import csv, json, sys
-with open(sys.argv[1], newline='', encoding='utf-8') as f:
+with open(sys.argv[1], newline='', encoding='utf-8-sig') as f:
     json.dump([row for row in csv.reader(f, strict=True)], sys.stdout)
 `;
 
@@ -26,5 +26,5 @@ export function parseCsvWithPython(bytes: Buffer): string[][] {
 
 /** CSV records as the npm csv-parse package reads them, every record required to have the header's width. */
 export function parseCsvWithCsvParse(bytes: Buffer): string[][] {
-  return parse(bytes, { encoding: 'utf8', bom: false, relax_column_count: false, relax_quotes: false }) as string[][];
+  return parse(bytes, { encoding: 'utf8', bom: true, relax_column_count: false, relax_quotes: false }) as string[][];
 }

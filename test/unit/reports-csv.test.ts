@@ -31,12 +31,20 @@ function row(overrides: Partial<ReportRow> = {}): ReportRow {
   };
 }
 
-async function csvOf(rows: ReportRow[]): Promise<string> {
+/** The file as written, byte order mark included. */
+async function rawCsvOf(rows: ReportRow[]): Promise<string> {
   const out = sink();
   const writer = createCsvWriter(out.stream);
   for (const r of rows) await writer.write(r);
   await writer.finish();
   return out.text();
+}
+
+/** The records after the byte order mark. */
+async function csvOf(rows: ReportRow[]): Promise<string> {
+  const raw = await rawCsvOf(rows);
+  if (!raw.startsWith('\uFEFF')) throw new Error('the CSV does not start with a byte order mark');
+  return raw.slice(1);
 }
 
 /** What a reader must get back for a row: every value as text, a formula-like start behind an apostrophe. */
@@ -78,6 +86,12 @@ describe('CSV report writer', () => {
     expect(text).toBe(
       `${REPORT_COLUMN_KEYS.join(',')}\r\n1,Printer on fire,open,urgent,Acme,3,ana@acme.test,,2024-03-01T10:00:00.000Z,\r\n`,
     );
+  });
+
+  it('starts with a UTF-8 byte order mark, once, so spreadsheet programs read it as UTF-8', async () => {
+    const bytes = Buffer.from(await rawCsvOf([row({ subject: 'Café 漢字' })]), 'utf8');
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(bytes.subarray(3).includes(Buffer.from([0xef, 0xbb, 0xbf]))).toBe(false);
   });
 
   it('writes only the header when no ticket matches', async () => {
@@ -133,7 +147,7 @@ describe('CSV report writer', () => {
         assignee: i % 2 ? AWKWARD_TEXT[(i + 11) % AWKWARD_TEXT.length] : null,
       }),
     );
-    const bytes = Buffer.from(await csvOf(rows), 'utf8');
+    const bytes = Buffer.from(await rawCsvOf(rows), 'utf8');
     const expected = [[...REPORT_COLUMN_KEYS], ...rows.map(readBack)];
     const python = parseCsvWithPython(bytes);
     const csvParse = parseCsvWithCsvParse(bytes);

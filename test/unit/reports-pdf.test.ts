@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import type { ReportRow } from '../../src/reports/columns';
 import { createPdfWriter, pdfRowCells } from '../../src/reports/writers/pdf-writer';
+import { pdfTexts } from '../integration/reports-helpers';
 
 function sink() {
   const chunks: Buffer[] = [];
@@ -62,6 +63,18 @@ describe('PDF report writer', () => {
   it('still produces a one-page document when nothing matches', async () => {
     const pdf = await pdfOf(0);
     expect(pageCount(pdf)).toBe(1);
+  });
+
+  it('carries "Page X of Y" on every page, and no extra page for the footers', async () => {
+    const pdf = await pdfOf(400);
+    const pages = pageCount(pdf);
+    const footers = pdfTexts(pdf).filter((t) => /^Page \d+ of \d+$/.test(t));
+    expect(footers).toEqual(Array.from({ length: pages }, (_, i) => `Page ${i + 1} of ${pages}`));
+  });
+
+  it('says when it was generated as a person reads it, with the time zone', async () => {
+    const texts = pdfTexts(await pdfOf(1));
+    expect(texts).toContain('Generated 1 May 2024 at 00:00 UTC');
   });
 
 });

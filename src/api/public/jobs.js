@@ -1,5 +1,5 @@
 // @ts-check (tsconfig.public.json)
-import { announce, api, clearFieldErrors, describeError, el, formatDateTime, renderKeepingFocus, showFieldErrors, startSession, targetOf } from './session.js';
+import { announce, api, clearFieldErrors, confirmAction, describeError, el, formatDateTime, renderKeepingFocus, showFieldErrors, startSession, targetOf } from './session.js';
 
 const POLL_MS = 3000;
 /** Entries listed per failed-job group; the group's heading tells when it holds more. */
@@ -39,6 +39,15 @@ function workflowLink(workflowId, label, focusKey) {
   return temporalLink(`${workflowsBase}/${encodeURIComponent(workflowId)}`, workflowId, `${label} ${workflowId} in the Temporal UI`, focusKey);
 }
 
+/** per task queue: the dead-letter entries of the last 24 h and how many were since retried successfully */
+let recentFailures = new Map();
+
+/** "Failed (24 h)" with how many of those failures a retry has since put right. */
+function failedCount(queue) {
+  const retriedOk = recentFailures.get(queue.queue)?.retriedOk ?? 0;
+  return retriedOk ? `${queue.last24h.failed} (${retriedOk} since retried OK)` : String(queue.last24h.failed);
+}
+
 function renderOverview(overview) {
   const first = overview.queues[0];
   // the UI's per-workflow pages sit under the namespace's workflow list
@@ -69,7 +78,7 @@ function renderOverview(overview) {
       cell('Backlog', backlog),
       cell('Running', String(queue.running)),
       cell('Completed (24 h)', String(queue.last24h.completed)),
-      cell('Failed (24 h)', String(queue.last24h.failed)),
+      cell('Failed (24 h)', failedCount(queue)),
       cell('Temporal UI', links),
       cell('Controls', queueControls(queue)),
     );
@@ -118,7 +127,18 @@ const QUEUE_ACTIONS = {
   restart: (queue) => `The ${queue} workers are restarting: they drain, exit and start again.`,
 };
 
+/** Restarting stops every worker of the queue for a moment: the admin confirms it first. */
+const QUEUE_CONFIRMATIONS = {
+  restart: (queue) => ({
+    title: `Restart the ${queue} workers?`,
+    message: `Every ${queue} worker finishes its running jobs, exits and starts again. New jobs wait in the queue meanwhile; none is lost.`,
+    confirmLabel: 'Restart the workers',
+    cancelLabel: 'Keep them running',
+  }),
+};
+
 async function controlQueue(action, queue) {
+  if (QUEUE_CONFIRMATIONS[action] && !(await confirmAction(QUEUE_CONFIRMATIONS[action](queue)))) return;
   // disabling the focused button drops its focus: the re-render brings it back to the same control
   if (overviewBody.contains(document.activeElement)) lostFocus.overview = /** @type {HTMLElement} */ (document.activeElement).dataset.focusKey ?? null;
   busyQueues.add(queue);
@@ -150,8 +170,18 @@ function retryControl(job, groupBusy) {
   return button;
 }
 
+/** Notification delivery failures are grouped by how they failed; the group names it in words. */
+const GROUP_KINDS = {
+  smtp_permanent: 'refused permanently by the mail server',
+  smtp_temporary: 'temporary failures that ran out of attempts',
+  smtp_auth: 'mail server authentication failed',
+  template: 'the mail template failed',
+  other: 'other errors',
+};
+
 function groupKey(group) {
-  return `${group.jobType} · ${group.errorType}`;
+  const kind = group.failureKind ? ` · ${GROUP_KINDS[group.failureKind] ?? group.failureKind}` : '';
+  return `${group.jobType} · ${group.errorType}${kind}`;
 }
 
 /**
@@ -169,7 +199,13 @@ function retryAllControl(group) {
   const button = el('button', {
     type: 'button',
     class: 'secondary',
-    dataset: { action: 'retry-all', jobType: group.jobType, errorType: group.errorType, focusKey: `retry-all-${group.jobType}-${group.errorType}` },
+    dataset: {
+      action: 'retry-all',
+      jobType: group.jobType,
+      errorType: group.errorType,
+      failureKind: group.failureKind ?? undefined,
+      focusKey: `retry-all-${group.jobType}-${group.errorType}-${group.failureKind ?? ''}`,
+    },
     'aria-label':
       batch < group.count
         ? `Retry the newest ${batch} of the ${group.count} failed jobs in ${groupKey(group)} (at most ${BULK_RETRY_LIMIT} per press)`
@@ -182,6 +218,26 @@ function retryAllControl(group) {
 
 function subjectOf(job) {
   return job.ticketId ? `${job.jobType}, ticket #${job.ticketId}` : job.jobType;
+}
+
+/** What the failure group means, in words (the error type is the technical name). */
+const FAILURE_KINDS = {
+  SmtpPermanentFailure: 'refused permanently by the mail server (5xx)',
+  SmtpTransientFailure: 'temporary failures (4xx) that ran out of attempts',
+  SmtpAuthFailure: 'the mail server refused our credentials',
+  TemplateError: 'the mail template could not be rendered',
+};
+
+/** A failed notification names each recipient it could not serve, with the server's reply; other jobs show their error. */
+function errorDetail(job) {
+  if (!job.failedRecipients?.length) return el('span', { class: 'error-text', text: job.errorMessage ?? job.errorType });
+  const list = el('ul', { class: 'recipients' });
+  for (const recipient of job.failedRecipients) {
+    const who = recipient.email ?? `user #${recipient.userId}`;
+    const why = recipient.reply ?? FAILURE_KINDS[recipient.errorType] ?? recipient.errorType ?? 'unknown error';
+    list.append(el('li', {}, el('strong', { text: who }), ': ', el('span', { class: 'error-text', text: why })));
+  }
+  return list;
 }
 
 function failedGroup(group, index) {
@@ -200,7 +256,7 @@ function failedGroup(group, index) {
           { id: `failed-job-${job.id}`, dataset: { id: String(job.id) } },
           cell('#', String(job.id)),
           cell('Job', subjectOf(job)),
-          cell('Error', el('span', { class: 'error-text', text: job.errorMessage ?? job.errorType })),
+          cell('Error', errorDetail(job)),
           cell('Failed', formatDateTime(job.failedAt)),
           cell('Workflow', workflowLink(job.workflowId, 'Failed workflow', `failed-${job.id}-workflow`)),
           cell('Action', retryControl(job, busy)),
@@ -211,7 +267,7 @@ function failedGroup(group, index) {
   const partial = group.count > group.jobs.length;
   return el(
     'div',
-    { class: 'group', dataset: { jobType: group.jobType, errorType: group.errorType } },
+    { class: 'group', dataset: { jobType: group.jobType, errorType: group.errorType, failureKind: group.failureKind ?? undefined } },
     el(
       'div',
       { class: 'section-head' },
@@ -258,11 +314,12 @@ function renderFailed({ groups, retried }) {
 }
 
 async function loadFailed() {
-  const { groups } = await api('GET', '/api/admin/failed-jobs/groups?notRetried=true');
+  const { groups, last24h } = await api('GET', '/api/admin/failed-jobs/groups?notRetried=true');
   const [pages, recent] = await Promise.all([
     Promise.all(
       groups.map((group) => {
         const query = new URLSearchParams({ jobType: group.jobType, errorType: group.errorType, notRetried: 'true', limit: String(GROUP_PAGE_SIZE) });
+        if (group.failureKind) query.set('failureKind', group.failureKind);
         return api('GET', `/api/admin/failed-jobs?${query}`);
       }),
     ),
@@ -272,6 +329,7 @@ async function loadFailed() {
     // a failure recorded between the two calls can make a page longer than the count
     groups: groups.map((group, i) => ({ ...group, count: Math.max(group.count, pages[i].failedJobs.length), jobs: pages[i].failedJobs })),
     retried: recent.failedJobs.filter((job) => job.retry !== null),
+    last24h: new Map((last24h ?? []).map((entry) => [entry.taskQueue, entry])),
   };
 }
 
@@ -295,6 +353,22 @@ function searchQueryOf(form) {
   return params;
 }
 
+/** Temporal's status names (results) and the filter's values, spelt one way on the page. */
+const STATUS_LABELS = {
+  RUNNING: 'Running',
+  COMPLETED: 'Completed',
+  FAILED: 'Failed',
+  CANCELLED: 'Cancelled',
+  CANCELED: 'Cancelled',
+  TERMINATED: 'Terminated',
+  TIMED_OUT: 'Timed out',
+  CONTINUED_AS_NEW: 'Continued as new',
+};
+
+function statusLabel(status) {
+  return STATUS_LABELS[status] ?? status.charAt(0) + status.slice(1).toLowerCase().replace(/_/g, ' ');
+}
+
 function jobRow(job) {
   return el(
     'tr',
@@ -307,7 +381,7 @@ function jobRow(job) {
       el(
         'span',
         {},
-        el('span', { class: `badge badge-${job.status.toLowerCase().replace(/_/g, '')}`, text: job.status.toLowerCase().replace(/_/g, ' ') }),
+        el('span', { class: `badge badge-${job.status.toLowerCase().replace(/_/g, '')}`, text: statusLabel(job.status) }),
         job.note ? el('small', { class: 'job-note', text: ` ${job.note}` }) : null,
       ),
     ),
@@ -356,8 +430,11 @@ async function refresh() {
   clearTimeout(pollTimer);
   if (!me) return;
   try {
-    renderOverview(await api('GET', '/api/admin/overview'));
-    if (me.permissions.includes('view_failed_jobs')) renderFailed(await loadFailed());
+    const overview = await api('GET', '/api/admin/overview');
+    const failed = me.permissions.includes('view_failed_jobs') ? await loadFailed() : null;
+    recentFailures = failed?.last24h ?? new Map();
+    renderOverview(overview);
+    if (failed) renderFailed(failed);
   } catch (err) {
     if (err.status === 401) return;
     announce(`Could not refresh the jobs: ${describeError(err)}`, 'error');
@@ -384,14 +461,27 @@ async function retry(id, button) {
   lostFocus.failed = null;
 }
 
-async function retryGroup(jobType, errorType, button) {
-  const key = `${jobType} · ${errorType}`;
+async function retryGroup(jobType, errorType, failureKind, button) {
+  const key = groupKey({ jobType, errorType, failureKind });
+  const confirmed = await confirmAction({
+    title: `${button.textContent}?`,
+    message: `${button.getAttribute('aria-label')}: each starts again as a new workflow, and a retry that fails joins this list again.`,
+    confirmLabel: button.textContent,
+    cancelLabel: 'Keep them failed',
+  });
+  // a poll may have redrawn the group meanwhile: act on the button shown now
+  const current = /** @type {HTMLButtonElement | null} */ (failedGroups.querySelector(`button[data-focus-key="${button.dataset.focusKey}"]`)) ?? button;
+  if (!confirmed) {
+    if (document.activeElement === document.body && current.isConnected) current.focus();
+    return;
+  }
+  button = current;
   retryingGroups.add(key);
   button.disabled = true;
   button.textContent = 'Retrying…';
   lostFocus.failed = button.dataset.focusKey;
   try {
-    const result = await api('POST', '/api/admin/failed-jobs/retry', { jobType, errorType });
+    const result = await api('POST', '/api/admin/failed-jobs/retry', { jobType, errorType, ...(failureKind ? { failureKind } : {}) });
     const skipped = result.skipped.length ? ` ${result.skipped.length} skipped: ${result.skipped.map((s) => `#${s.id} (${s.reason})`).join('; ')}` : '';
     announce(`Started ${result.started.length} ${result.started.length === 1 ? 'retry' : 'retries'} in ${key}.${skipped}`, result.started.length ? 'success' : 'error');
     lostFocus.failed = null;
@@ -409,7 +499,7 @@ failedGroups.addEventListener('click', (event) => {
   const button = targetOf(event, 'button[data-action="retry"]');
   if (button) void retry(Number(button.dataset.id), button);
   const all = targetOf(event, 'button[data-action="retry-all"]');
-  if (all) void retryGroup(all.dataset.jobType, all.dataset.errorType, all);
+  if (all) void retryGroup(all.dataset.jobType, all.dataset.errorType, all.dataset.failureKind, all);
 });
 
 overviewBody.addEventListener('click', (event) => {
@@ -469,6 +559,10 @@ startSession({
     failedSection.hidden = !user.permissions.includes('view_failed_jobs');
     await loadJobTypes();
     await refresh();
+    // the most recent jobs show at once; the form narrows them down
+    searchParams = searchQueryOf(searchForm);
+    searchNextPage = null;
+    await search(false);
   },
   onSignOut: () => {
     me = undefined;

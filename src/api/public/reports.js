@@ -25,22 +25,38 @@ const body = document.getElementById('reports-body');
 const table = document.getElementById('reports-table');
 const empty = document.getElementById('reports-empty');
 const live = document.getElementById('live-indicator');
+const showAll = /** @type {HTMLInputElement} */ (document.getElementById('show-all'));
 const rows = new Map();
+/** company id → name, for the filter choices and the filter descriptions */
+const companyNames = new Map();
 let pollTimer;
 let signedIn = false;
+
+/** Companies are chosen by name; a client is offered its own company only. */
+async function loadCompanies() {
+  const box = document.getElementById('filter-companies');
+  try {
+    const { companies } = await api('GET', '/api/companies');
+    companyNames.clear();
+    box.replaceChildren(
+      ...companies.map((company) => {
+        companyNames.set(company.id, company.name);
+        const label = el('label', {});
+        label.append(el('input', { type: 'checkbox', name: 'companyIds', value: String(company.id) }), ` ${company.name}`);
+        return label;
+      }),
+    );
+  } catch (err) {
+    if (err.status !== 401) announce(`Could not load the companies: ${describeError(err)}`, 'error');
+  }
+}
 
 function readFilters() {
   const filters = {};
   if (fieldValue(form, 'from')) filters.from = fieldValue(form, 'from');
   if (fieldValue(form, 'to')) filters.to = fieldValue(form, 'to');
-  const companies = fieldValue(form, 'companyIds').split(',').map((part) => part.trim()).filter(Boolean);
-  if (companies.length) {
-    if (companies.some((part) => !/^[1-9]\d*$/.test(part))) {
-      return { error: { field: 'filters.companyIds', message: 'Company ids are whole numbers separated by commas.' } };
-    }
-    filters.companyIds = companies.map(Number);
-  }
   const checked = (name) => [.../** @type {NodeListOf<HTMLInputElement>} */ (form.querySelectorAll(`input[name="${name}"]:checked`))].map((input) => input.value);
+  if (checked('companyIds').length) filters.companyIds = checked('companyIds').map(Number);
   if (checked('statuses').length) filters.statuses = checked('statuses');
   if (checked('priorities').length) filters.priorities = checked('priorities');
   return { filters };
@@ -49,7 +65,7 @@ function readFilters() {
 function describeFilters(filters) {
   const parts = [];
   if (filters.from || filters.to) parts.push(`${filters.from ?? '…'} → ${filters.to ?? '…'}`);
-  if (filters.companyIds?.length) parts.push(`compan${filters.companyIds.length > 1 ? 'ies' : 'y'} ${filters.companyIds.join(', ')}`);
+  if (filters.companyIds?.length) parts.push(filters.companyIds.map((id) => companyNames.get(id) ?? `company #${id}`).join(', '));
   if (filters.statuses?.length) parts.push(filters.statuses.join(', '));
   if (filters.priorities?.length) parts.push(filters.priorities.join(', '));
   return parts.length ? parts.join(' · ') : 'all tickets';
@@ -111,7 +127,7 @@ function renderReports(reports) {
         cell('Status', '', { class: 'status' }),
         cell('Progress', ''),
         cell('Rows', ''),
-        cell('Requested', formatDateTime(report.createdAt)),
+        cell('Requested', showAll.checked ? `${formatDateTime(report.createdAt)} by user #${report.userId}` : formatDateTime(report.createdAt)),
         cell('Actions', ''),
       );
       rows.set(report.id, row);
@@ -147,7 +163,7 @@ async function refresh() {
   if (!signedIn) return;
   let reports = [];
   try {
-    reports = (await api('GET', '/api/reports')).reports;
+    reports = (await api('GET', showAll.checked ? '/api/reports?all=1' : '/api/reports')).reports;
     renderReports(reports);
   } catch (err) {
     if (err.status === 401) return;
@@ -242,11 +258,22 @@ body.addEventListener('click', (event) => {
 
 document.getElementById('recent-title').setAttribute('tabindex', '-1');
 
+showAll.addEventListener('change', () => {
+  for (const row of rows.values()) row.remove();
+  rows.clear();
+  document.getElementById('recent-title').textContent = showAll.checked ? "Everyone's recent reports" : 'Recent reports';
+  void refresh();
+});
+
 startSession({
   onReady: async (me) => {
     signedIn = true;
     form.hidden = !me.permissions.includes('create_reports');
-    if (me.role === 'client' && me.company) document.getElementById('filter-companies-hint').textContent = `Your company is #${me.company.id}; leave empty for it.`;
+    if (me.role === 'client' && me.company) document.getElementById('filter-companies-hint').textContent = `You report on ${me.company.name ?? 'your company'} only.`;
+    const mayShowAll = me.permissions.includes('view_all_reports');
+    document.getElementById('show-all-box').hidden = !mayShowAll;
+    if (!mayShowAll) showAll.checked = false;
+    await loadCompanies();
     await refresh();
   },
   onSignOut: () => {

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { JOB_TYPE_VALUES } from '../../admin/job-query';
+import { FAILURE_KINDS } from '../../db/repositories/failed-jobs';
 import type { AppDeps } from '../deps';
 import { requireAuth, requirePermission } from '../middleware/auth';
 import { jobStartRateLimit } from '../middleware/rate-limits';
@@ -16,6 +17,7 @@ const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 const filterQuery = z.object({
   jobType: jobType.optional(),
   errorType: errorType.optional(),
+  failureKind: z.enum(FAILURE_KINDS).optional(),
   ticketId: idString.optional(),
   /** true: only entries never retried (the ones still waiting for attention) */
   notRetried: flag.optional(),
@@ -29,6 +31,7 @@ const bulkBody = z
   .object({
     jobType: jobType.optional(),
     errorType: errorType.optional(),
+    failureKind: z.enum(FAILURE_KINDS).optional(),
     ticketId: idNumber.optional(),
     ids: z.array(idNumber).min(1).max(100).optional(),
   })

@@ -13,13 +13,15 @@ interface Page {
   script: string;
   /** the markup inside the signed-in section, in views/ */
   view: string;
-  nav: 'reports' | 'jobs';
+  nav: 'reports' | 'jobs' | 'mailbox';
 }
 
 const REPORTS: Page = { title: 'Reports', script: 'reports.js', view: 'reports.html', nav: 'reports' };
 const JOBS: Page = { title: 'Jobs', script: 'jobs.js', view: 'admin-jobs.html', nav: 'jobs' };
 
 export const PAGES: Record<string, Page> = { '/': REPORTS, '/reports': REPORTS, '/admin/jobs': JOBS };
+/** development only (no SMTP_URL): the outbox as an inbox */
+export const DEV_PAGES: Record<string, Page> = { '/dev/mailbox': { title: 'Dev mailbox', script: 'dev-mailbox.js', view: 'dev-mailbox.html', nav: 'mailbox' } };
 
 function navFor(current: Page['nav']): string {
   const reports = current === 'reports' ? '<a href="/" aria-current="page">Reports</a>' : '<a href="/">Reports</a>';
@@ -39,10 +41,11 @@ export function renderPage(page: Page): string {
   });
 }
 
-export function createPagesRouter(): Router {
+export function createPagesRouter(options: { devMailbox?: boolean } = {}): Router {
   const router = Router();
   const rendered = new Map<Page, string>();
-  for (const [route, page] of Object.entries(PAGES)) {
+  const pages = options.devMailbox ? { ...PAGES, ...DEV_PAGES } : PAGES;
+  for (const [route, page] of Object.entries(pages)) {
     router.get(route, (_req, res) => {
       if (!rendered.has(page)) rendered.set(page, renderPage(page));
       res.setHeader('Cache-Control', 'no-cache');

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../knex';
-import type { JobType, TaskQueueName } from '../../jobs/contract';
+import { NOTIFICATION_FAILURES, type JobType, type TaskQueueName } from '../../jobs/contract';
 import { parseJson, toDate, toDateOrNull } from '../normalize';
 
 export interface FailedJob {
@@ -36,7 +36,40 @@ export interface NewFailedJob {
 
 export type RetryStatus = NonNullable<FailedJob['retryStatus']>;
 
+/**
+ * How a failed notification failed, read from its recipients' error types: the kinds an admin triages
+ * apart (credentials to fix, a template to repair, addresses refused for good, a server that kept deferring).
+ * An entry takes the first kind in this order that one of its recipients had; the payload is our own
+ * JSON.stringify, so a LIKE on it works the same on SQLite and MySQL.
+ */
+export const FAILURE_KINDS = ['smtp_auth', 'template', 'smtp_permanent', 'smtp_temporary', 'other'] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+const KIND_PATTERNS: Array<[Exclude<FailureKind, 'other'>, string]> = [
+  ['smtp_auth', `%"errorType":"${NOTIFICATION_FAILURES.smtpAuth}"%`],
+  ['template', '%"errorType":"Template%'],
+  ['smtp_permanent', `%"errorType":"${NOTIFICATION_FAILURES.smtpPermanent}"%`],
+  ['smtp_temporary', `%"errorType":"${NOTIFICATION_FAILURES.smtpTransient}"%`],
+];
+
+function failureKindExpression(db: Db): Knex.Raw {
+  const cases = KIND_PATTERNS.map(() => 'when payload like ? then ?').join(' ');
+  return db.raw(`case when error_type <> ? then null ${cases} else 'other' end`, [
+    NOTIFICATION_FAILURES.deliveryFailed,
+    ...KIND_PATTERNS.flatMap(([kind, pattern]) => [pattern, kind]),
+  ]);
+}
+
+function whereFailureKind(query: Knex.QueryBuilder, kind: FailureKind): void {
+  query.where('error_type', NOTIFICATION_FAILURES.deliveryFailed);
+  const index = KIND_PATTERNS.findIndex(([k]) => k === kind);
+  const stronger = index === -1 ? KIND_PATTERNS : KIND_PATTERNS.slice(0, index);
+  if (index !== -1) query.where('payload', 'like', KIND_PATTERNS[index][1]);
+  for (const [, pattern] of stronger) query.whereNot('payload', 'like', pattern);
+}
+
 export interface FailedJobFilter {
+  /** notification delivery failures only: the kind of failure (see FAILURE_KINDS) */
+  failureKind?: FailureKind;
   jobType?: JobType;
   errorType?: string;
   ids?: number[];
@@ -48,6 +81,8 @@ export interface FailedJobFilter {
 export interface FailedJobGroup {
   jobType: JobType;
   errorType: string;
+  /** set on notification delivery failures, which are grouped by how they failed */
+  failureKind: FailureKind | null;
   count: number;
   lastFailedAt: Date;
 }
@@ -77,6 +112,7 @@ function applyFilter(query: Knex.QueryBuilder, filter: FailedJobFilter): Knex.Qu
   if (filter.ids) query.whereIn('id', filter.ids);
   if (filter.ticketId) query.where('ticket_id', filter.ticketId);
   if (filter.notRetried) query.whereNull('retry_workflow_id');
+  if (filter.failureKind) whereFailureKind(query, filter.failureKind);
   return query;
 }
 
@@ -117,14 +153,15 @@ export function createFailedJobsRepository(db: Db) {
     },
     async groups(filter: FailedJobFilter = {}): Promise<FailedJobGroup[]> {
       const rows = await applyFilter(db('failed_jobs'), filter)
-        .select('job_type', 'error_type')
+        .select('job_type', 'error_type', db.raw('? as failure_kind', [failureKindExpression(db)]))
         .count({ n: '*' })
         .max({ last_failed_at: 'failed_at' })
-        .groupBy('job_type', 'error_type')
-        .orderBy([{ column: 'n', order: 'desc' }, { column: 'job_type' }, { column: 'error_type' }]);
+        .groupBy('job_type', 'error_type', 'failure_kind')
+        .orderBy([{ column: 'n', order: 'desc' }, { column: 'job_type' }, { column: 'error_type' }, { column: 'failure_kind' }]);
       return rows.map((row: Record<string, unknown>) => ({
         jobType: row.job_type as JobType,
         errorType: String(row.error_type),
+        failureKind: (row.failure_kind as FailureKind | null) ?? null,
         count: Number(row.n),
         lastFailedAt: toDate(row.last_failed_at),
       }));
@@ -135,6 +172,17 @@ export function createFailedJobsRepository(db: Db) {
     },
     async setRetryStatus(id: number, status: RetryStatus): Promise<void> {
       await db('failed_jobs').where({ id }).update({ retry_status: status });
+    },
+    /** Per task queue: entries failed since `since`, and how many of them a retry has since completed. */
+    async countSince(since: Date): Promise<Array<{ taskQueue: string; failed: number; retriedOk: number }>> {
+      const rows = await db('failed_jobs')
+        .where('failed_at', '>', since)
+        .select('task_queue')
+        .count({ n: '*' })
+        .sum({ ok: db.raw("case when retry_status = 'succeeded' then 1 else 0 end") })
+        .groupBy('task_queue')
+        .orderBy('task_queue');
+      return rows.map((row: Record<string, unknown>) => ({ taskQueue: String(row.task_queue), failed: Number(row.n), retriedOk: Number(row.ok ?? 0) }));
     },
     async listByWorkflowId(workflowId: string): Promise<FailedJob[]> {
       const rows = await db('failed_jobs').where({ workflow_id: workflowId }).orderBy('id');

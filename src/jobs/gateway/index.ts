@@ -146,7 +146,7 @@ export class JobsGateway {
     return describeCleanupSchedule(this.context);
   }
 
-  controlCleanupSchedule(action: 'pause' | 'resume' | 'trigger', note: string): Promise<void> {
+  controlCleanupSchedule(action: 'pause' | 'resume' | 'trigger', note: string): Promise<string | null> {
     return controlCleanupSchedule(this.context, action, note);
   }
 

@@ -25,12 +25,14 @@ export function csvCells(row: ReportRow): Record<string, string> {
 export const CSV_QUOTED_MATCH: readonly RegExp[] = [/^'[=+\-@\t\r]/, /[\r\n]/];
 
 /**
- * RFC 4180: CRLF line ends, fields quoted when needed. csv-stringify quotes the record delimiter
+ * RFC 4180: CRLF line ends, fields quoted when needed, and a UTF-8 byte order mark first, so spreadsheet
+ * programs (Excel) read non-ASCII text as UTF-8 (readers: Python `encoding='utf-8-sig'`, csv-parse `bom: true`). csv-stringify quotes the record delimiter
  * (CRLF) on its own but not a bare LF or CR, which every reader takes for the end of a record.
  */
 export function createCsvWriter(out: Writable): ReportWriter {
   const stringifier = stringify({
     header: true,
+    bom: true,
     columns: [...REPORT_COLUMN_KEYS],
     record_delimiter: '\r\n',
     quoted_match: [...CSV_QUOTED_MATCH],

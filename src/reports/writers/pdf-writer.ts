@@ -61,12 +61,30 @@ export function pdfRowCells(row: ReportRow): string[] {
   });
 }
 
+const READABLE_UTC = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC', hourCycle: 'h23' });
+
+/** "1 December 2026 at 18:04 UTC": the date as a person reads it, with its time zone. */
+export function readableDateTime(date: Date): string {
+  return `${READABLE_UTC.format(date)} UTC`;
+}
+
+export function pageFooter(page: number, pages: number): string {
+  return `Page ${page} of ${pages}`;
+}
+
 /**
- * Title, filters, counts by status and priority, then the table. pdfkit holds every page until
- * end(), which is why PDF reports are capped by REPORT_PDF_MAX_ROWS.
+ * Title, filters, counts by status and priority, then the table; "Page X of Y" at the foot of each page.
+ * pdfkit holds every page until end() anyway (buffered here so the footers can be written once the
+ * page count is known), which is why PDF reports are capped by REPORT_PDF_MAX_ROWS.
  */
 export function createPdfWriter(out: Writable, header: ReportHeader): ReportWriter {
-  const doc = new PDFDocument({ size: 'A4', layout: 'landscape', margin: MARGIN, info: { Title: `Ticket report #${header.reportId}` } });
+  const doc = new PDFDocument({
+    size: 'A4',
+    layout: 'landscape',
+    margin: MARGIN,
+    bufferPages: true,
+    info: { Title: `Ticket report #${header.reportId}` },
+  });
   const done = new Promise<void>((resolve, reject) => {
     out.once('finish', resolve);
     out.once('error', reject);
@@ -79,7 +97,7 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
   const bottom = () => doc.page.height - MARGIN - ROW_HEIGHT;
 
   doc.font('Helvetica-Bold').fontSize(16).text(`Ticket report #${header.reportId}`);
-  doc.font('Helvetica').fontSize(9).text(`Generated ${header.generatedAt.toISOString()}`);
+  doc.font('Helvetica').fontSize(9).text(`Generated ${readableDateTime(header.generatedAt)}`);
   doc.moveDown(0.5);
   doc.font('Helvetica-Bold').fontSize(10).text('Filters');
   doc.font('Helvetica').fontSize(9);
@@ -119,6 +137,18 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
     },
     async finish() {
       if (header.rowCount === 0) doc.font('Helvetica').fontSize(9).text('No tickets match these filters.', MARGIN, y + 4);
+      const { start, count } = doc.bufferedPageRange();
+      for (let i = start; i < start + count; i++) {
+        doc.switchToPage(i);
+        // the footer sits in the bottom margin: without this pdfkit would start a new page for it
+        const bottomMargin = doc.page.margins.bottom;
+        doc.page.margins.bottom = 0;
+        doc
+          .font('Helvetica')
+          .fontSize(FONT_SIZE)
+          .text(pageFooter(i - start + 1, count), MARGIN, doc.page.height - MARGIN / 2 - FONT_SIZE, { width: PAGE_WIDTH - 2 * MARGIN, align: 'right', lineBreak: false });
+        doc.page.margins.bottom = bottomMargin;
+      }
       doc.end();
       await done;
     },

@@ -1,0 +1,23 @@
+import { Router } from 'express';
+import { notFound } from '../../errors';
+import { createDevMailbox, devMailboxEnabled } from '../../dev-mailbox/dev-mailbox';
+import type { AppDeps } from '../deps';
+import { asyncHandler } from '../middleware/async-handler';
+import { requireAuth, requirePermission } from '../middleware/auth';
+
+/** Development only: the outbox folder as an inbox, for admins (GET /api/dev/mailbox); absent in production or with SMTP_URL. */
+export function createDevMailboxRouter(deps: AppDeps): Router {
+  const router = Router();
+  const mailbox = createDevMailbox(deps.config.mail.outboxDir);
+  router.get(
+    '/api/dev/mailbox',
+    (_req, _res, next) => next(devMailboxEnabled(deps.config) ? undefined : notFound('Dev mailbox')),
+    requireAuth(deps.auth),
+    // every mail to every user: admins only
+    requirePermission('view_audit_log'),
+    asyncHandler(async (_req, res) => {
+      res.json({ mails: await mailbox.list() });
+    }),
+  );
+  return router;
+}
