@@ -8,6 +8,9 @@ import type { OutgoingMail } from '../../src/mail/outgoing-mail';
 import { classifySmtpError } from '../../src/mail/smtp-errors';
 import { createDevMailbox, devMailboxEnabled } from '../../src/dev-mailbox/dev-mailbox';
 
+/** production refuses to start without an unsubscribe signing secret */
+const PRODUCTION_SECRET = 'a-test-secret-of-at-least-32-characters!';
+
 function mail(to: string, id: string): OutgoingMail {
   return { to, subject: `Ticket ${id} — Café`, html: `<p>Hello ${id}</p>`, text: `Hello ${id}`, messageId: `<event-${id}.user-1@helpdesk.test>`, references: [] };
 }
@@ -44,7 +47,7 @@ describe('the outbox in development: fail.test and tempfail.test', () => {
   });
 
   it('delivers every address in production, fail.test included', async () => {
-    const production = createMailer(loadConfig({ NODE_ENV: 'production', MAIL_OUTBOX_DIR: dir }).mail, 'production');
+    const production = createMailer(loadConfig({ NODE_ENV: 'production', UNSUBSCRIBE_SECRET: PRODUCTION_SECRET, MAIL_OUTBOX_DIR: dir }).mail, 'production');
     await production.send(mail('bea@fail.test', 'c'));
     expect(fs.readdirSync(dir)).toHaveLength(2);
     const development = createMailer(loadConfig({ NODE_ENV: 'development', MAIL_OUTBOX_DIR: dir }).mail, 'development');
@@ -62,7 +65,7 @@ describe('the outbox in development: fail.test and tempfail.test', () => {
     expect(mails[0]).toMatchObject({ subject: 'Ticket second — Café', html: expect.stringContaining('Hello second') });
     expect(await createDevMailbox(path.join(dir, 'missing')).list()).toEqual([]);
     expect(devMailboxEnabled(loadConfig({ NODE_ENV: 'development' }))).toBe(true);
-    expect(devMailboxEnabled(loadConfig({ NODE_ENV: 'production' }))).toBe(false);
+    expect(devMailboxEnabled(loadConfig({ NODE_ENV: 'production', UNSUBSCRIBE_SECRET: PRODUCTION_SECRET }))).toBe(false);
     expect(devMailboxEnabled(loadConfig({ NODE_ENV: 'development', SMTP_URL: 'smtp://127.0.0.1:2525' }))).toBe(false);
   });
 });
