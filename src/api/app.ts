@@ -13,6 +13,7 @@ import { createAdminQueuesRouter } from './routes/admin-queues';
 import { createAdminTemporalUiRouter } from './routes/admin-temporal-ui';
 import { createAuthRouter } from './routes/auth';
 import { createHealthRouter } from './routes/health';
+import { createOpenApiRouter } from './routes/openapi';
 import { createPagesRouter } from './routes/pages';
 import { createReportsRouter } from './routes/reports';
 import { createTicketEventsRouter } from './routes/ticket-events';
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: deps.config.api.jsonBodyLimit, strict: true }));
 
   app.use(createHealthRouter(deps));
+  app.use(createOpenApiRouter());
   app.use(createAuthRouter(deps));
   app.use(createAdminCleanupRouter(deps));
   app.use(createAdminTemporalUiRouter(deps));
