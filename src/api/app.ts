@@ -4,6 +4,8 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { AppDeps } from './deps';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
+import { answerOptions, methodNotAllowed } from './middleware/method-not-allowed';
+import { allRouteDocs } from './openapi/document';
 import { createAdminAuditRouter } from './routes/admin-audit';
 import { createAdminCleanupRouter } from './routes/admin-cleanup';
 import { createAdminFailedJobsRouter } from './routes/admin-failed-jobs';
@@ -43,6 +45,7 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use(express.json({ limit: deps.config.api.jsonBodyLimit, strict: true }));
+  app.use(answerOptions(allRouteDocs()));
 
   app.use(createHealthRouter(deps));
   app.use(createOpenApiRouter());
@@ -58,6 +61,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createTicketEventsRouter(deps));
   app.use(createPagesRouter());
 
+  app.use(methodNotAllowed(allRouteDocs()));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

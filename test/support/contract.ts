@@ -41,9 +41,12 @@ function loadOperations(): Operation[] {
   return operations;
 }
 
+/** The operation a request is, as OpenAPI reads paths: the most literal matching path decides, then the method. */
 export function findOperation(method: string, path: string): Operation | undefined {
   const pathname = path.split('?')[0];
-  return loadOperations().find((op) => op.method === method.toUpperCase() && op.pattern.test(pathname));
+  const matching = loadOperations().filter((op) => op.pattern.test(pathname));
+  if (matching.length === 0) return undefined;
+  return matching.find((op) => op.params === matching[0].params && op.method === method.toUpperCase());
 }
 
 /** What is wrong with this answer by the document, or undefined when it conforms (or is no documented operation's). */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { JOB_TYPE_VALUES } from '../../admin/job-query';
 import type { AppDeps } from '../deps';
 import { requireAuth, requirePermission } from '../middleware/auth';
+import { literalPathsFirst } from '../middleware/method-not-allowed';
 import { jobStartRateLimit } from '../middleware/rate-limits';
 import { validated } from '../middleware/validate';
 import { routeDocs } from '../openapi/route-doc';
@@ -38,7 +39,8 @@ const bulkBody = z
   .refine((body) => body.jobType || body.errorType || body.ticketId || body.ids, {
     message: 'give jobType, errorType, ticketId or ids',
     path: ['jobType'],
-  });
+  })
+  .openapi({ anyOf: ['jobType', 'errorType', 'ticketId', 'ids'].map((field) => ({ required: [field] })) });
 
 const failedJob = z.object({
   id: z.number().int(),
@@ -136,6 +138,8 @@ export function createAdminFailedJobsRouter(deps: AppDeps): Router {
   router.use('/api/admin/failed-jobs', requireAuth(deps.auth), requirePermission('view_failed_jobs'));
   router.use('/api/admin/failed-jobs/retry', requirePermission('retry_failed_jobs'));
   router.use('/api/admin/failed-jobs/:id/retry', requirePermission('retry_failed_jobs'));
+  // GET /retry is the POST-only retry path with the wrong method (405), not a failed job whose id is "retry"
+  router.use('/api/admin/failed-jobs', literalPathsFirst(adminFailedJobsRouteDocs));
 
   router.get(
     '/api/admin/failed-jobs',

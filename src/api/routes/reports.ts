@@ -15,13 +15,20 @@ import { isoInstant, nullableInstant } from '../openapi/schemas';
 import { authOf } from '../request-context';
 import { idNumber, idString } from '../strict-values';
 
+const LEAP_DAY = '(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)-02-29';
+const OTHER_DAYS = '[1-9][0-9]{3}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))';
+const TIME = 'T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,3})?)?(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))';
+/** What filterDateSchema accepts, for the contract: a real day of the years 1000-9999, optionally a time with an offset up to ±14:00. */
+export const FILTER_DATE_PATTERN = `^(?:${LEAP_DAY}|${OTHER_DAYS})(?:${TIME})?$`;
+const filterDate = filterDateSchema.openapi({ pattern: FILTER_DATE_PATTERN });
+
 export const reportRequestBody = z
   .object({
     format: z.enum(REPORT_FORMATS),
     filters: z
       .object({
-        from: filterDateSchema.optional(),
-        to: filterDateSchema.optional(),
+        from: filterDate.optional(),
+        to: filterDate.optional(),
         companyIds: z.array(idNumber).max(1000).optional(),
         statuses: z.array(z.enum(TICKET_STATUSES)).optional(),
         priorities: z.array(z.enum(TICKET_PRIORITIES)).optional(),

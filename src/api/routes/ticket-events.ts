@@ -33,6 +33,13 @@ const eventBody = z
     if (body.type !== 'commented' && body.commentId !== undefined) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['commentId'], message: 'is only allowed on commented events' });
     }
+  })
+  // the same rule for the contract: commentId exactly on commented events
+  .openapi({
+    oneOf: [
+      { properties: { type: { const: 'commented' } }, required: ['commentId'] },
+      { properties: { type: { enum: TICKET_EVENT_TYPES.filter((type) => type !== 'commented') } }, not: { required: ['commentId'] } },
+    ],
   });
 
 const ticketParams = z.object({ ticketId: idString });
