@@ -31,6 +31,8 @@ const DOCS_INIT = `window.addEventListener('load', function () {
     deepLinking: true,
     persistAuthorization: false,
     tryItOutEnabled: false,
+    // no call to validator.swagger.io: the reference works offline
+    validatorUrl: null,
   });
 });
 `;
