@@ -4,6 +4,8 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { AppDeps } from './deps';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
+import { answerOptions, methodNotAllowed } from './middleware/method-not-allowed';
+import { allRouteDocs } from './openapi/document';
 import { createAdminAuditRouter } from './routes/admin-audit';
 import { createAdminCleanupRouter } from './routes/admin-cleanup';
 import { createAdminFailedJobsRouter } from './routes/admin-failed-jobs';
@@ -16,6 +18,7 @@ import { createCompaniesRouter } from './routes/companies';
 import { createDevMailboxRouter } from './routes/dev-mailbox';
 import { devMailboxEnabled } from '../dev-mailbox/dev-mailbox';
 import { createHealthRouter } from './routes/health';
+import { createOpenApiRouter } from './routes/openapi';
 import { createPagesRouter } from './routes/pages';
 import { createReportsRouter } from './routes/reports';
 import { createTicketEventsRouter } from './routes/ticket-events';
@@ -46,8 +49,10 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use(express.json({ limit: deps.config.api.jsonBodyLimit, strict: true }));
+  app.use(answerOptions(allRouteDocs()));
 
   app.use(createHealthRouter(deps));
+  app.use(createOpenApiRouter());
   app.use(createAuthRouter(deps));
   app.use(createAdminCleanupRouter(deps));
   app.use(createAdminTemporalUiRouter(deps));
@@ -63,6 +68,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createDevMailboxRouter(deps));
   app.use(createPagesRouter({ devMailbox: devMailboxEnabled(deps.config) }));
 
+  app.use(methodNotAllowed(allRouteDocs()));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -201,8 +201,8 @@ describe('admin: failed-job triage and retry', () => {
       [`POST /api/admin/failed-jobs/${entry}/retry`]: 409,
       'POST /api/admin/failed-jobs/retry': 202,
       'GET /api/admin/audit': 200,
-      'DELETE /api/admin/failed-jobs (switched)': 404,
-      [`GET /api/admin/failed-jobs/${entry}/retry (switched)`]: 404,
+      'DELETE /api/admin/failed-jobs (switched)': 405,
+      [`GET /api/admin/failed-jobs/${entry}/retry (switched)`]: 405,
     });
     expect((await httpClient(system.baseUrl).get('/api/admin/failed-jobs')).status).toBe(401);
   });

@@ -141,8 +141,8 @@ describe('admin: job overview and search', () => {
       'GET /api/admin/overview': 200,
       'GET /api/admin/jobs': 200,
       [`GET /api/admin/jobs/${completed[0]}`]: 200,
-      'POST /api/admin/overview (switched)': 404,
-      'DELETE /api/admin/jobs (switched)': 404,
+      'POST /api/admin/overview (switched)': 405,
+      'DELETE /api/admin/jobs (switched)': 405,
     });
   });
 });

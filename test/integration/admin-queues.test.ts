@@ -90,7 +90,7 @@ describe('admin: queue pause, resume and graceful restart', () => {
     expect(await closedStatus(system, after[0].workflowId)).toBe('COMPLETED');
   });
 
-  it('only admins control queues; agents and clients get 403 on every method; a switched method is 404 for an admin', async () => {
+  it('only admins control queues; agents and clients get 403 on every method; a switched method is 405 (with Allow) for an admin', async () => {
     const endpoints = [
       { method: 'GET' as const, path: '/api/admin/queues' },
       { method: 'POST' as const, path: '/api/admin/queues/notifications/pause' },
@@ -100,8 +100,11 @@ describe('admin: queue pause, resume and graceful restart', () => {
     ];
     expectForbiddenForNonAdmins(await statusMatrix(system.baseUrl, { agent: world.tokens.agent, client: world.tokens.clientA }, endpoints));
     expect((await system.repos.queueControls.get('notifications')).paused).toBe(false);
-    expect((await admin.get('/api/admin/queues/notifications/pause')).status).toBe(404);
-    expect((await admin.delete('/api/admin/queues/restart')).status).toBe(404);
+    const switched = await admin.get('/api/admin/queues/notifications/pause');
+    expect(switched.status).toBe(405);
+    expect(switched.headers.get('allow')).toBe('POST');
+    expect(switched.body.error.code).toBe('method_not_allowed');
+    expect((await admin.delete('/api/admin/queues/restart')).status).toBe(405);
     expect((await admin.post('/api/admin/queues/mail/pause')).status).toBe(400);
     expect((await admin.get('/api/admin/queues')).status).toBe(200);
     // the one admin success not exercised above: a single queue's graceful restart

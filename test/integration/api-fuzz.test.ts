@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import zlib from 'node:zlib';
-import type { Express } from 'express';
 import { createApp } from '../../src/api/app';
 import { DEFAULT_RATE_LIMITS } from '../../src/api/middleware/rate-limits';
 import { ALL_TASK_QUEUES, CLEANUP_SCHEDULE_ID } from '../../src/jobs/contract';
 import { createWorld, FIXTURE_PASSWORD, type World } from '../support/fixtures';
+import { enumerateRoutes, type RouteSpec } from '../support/routes';
 import { startTestSystem, type TestSystem } from '../support/system';
 import { createTicketScene, type TicketScene } from './notifications-helpers';
 
@@ -33,33 +33,6 @@ function prng(seed: number) {
     int,
     pick: <T>(items: readonly T[]): T => items[int(items.length)],
   };
-}
-
-interface RouteSpec {
-  method: string;
-  path: string;
-}
-
-/** Every route in the app's router stack, so a route added later is fuzzed without touching this test. */
-function enumerateRoutes(app: Express): RouteSpec[] {
-  const routes: RouteSpec[] = [];
-  interface Layer {
-    route?: { path: string | string[]; methods: Record<string, boolean> };
-    handle?: { stack?: Layer[] };
-  }
-  const walk = (stack: Layer[]) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-        for (const path of paths)
-          for (const method of Object.keys(layer.route.methods)) if (method !== '_all') routes.push({ method: method.toUpperCase(), path });
-      } else if (layer.handle?.stack) {
-        walk(layer.handle.stack);
-      }
-    }
-  };
-  walk((app as unknown as { _router: { stack: Layer[] } })._router.stack);
-  return routes;
 }
 
 /** What the enumeration must at least find (it finds new routes on its own). */

@@ -332,11 +332,11 @@ describe('the cleanup-old-data schedule', () => {
       'GET /api/admin/cleanup/runs': 200,
       [`GET ${run}`]: 200,
       'POST /api/admin/cleanup/runs': 202,
-      'PUT /api/admin/cleanup/schedule (switched)': 404,
-      'GET /api/admin/cleanup/schedule/trigger (switched)': 404,
-      'DELETE /api/admin/cleanup/schedule/pause (switched)': 404,
-      [`DELETE ${run} (switched)`]: 404,
-      'PUT /api/admin/cleanup/runs (switched)': 404,
+      'PUT /api/admin/cleanup/schedule (switched)': 405,
+      'GET /api/admin/cleanup/schedule/trigger (switched)': 405,
+      'DELETE /api/admin/cleanup/schedule/pause (switched)': 405,
+      [`DELETE ${run} (switched)`]: 405,
+      'PUT /api/admin/cleanup/runs (switched)': 405,
     });
     expect((await system.jobs.describeCleanupSchedule())!.state.paused).toBe(false);
   });

@@ -164,9 +164,9 @@ describe('the Temporal UI outside development', () => {
 
   it.each([
     ['admin', 'POST', 201],
-    ['admin', 'GET', 404],
-    ['admin', 'PUT', 404],
-    ['admin', 'DELETE', 404],
+    ['admin', 'GET', 405],
+    ['admin', 'PUT', 405],
+    ['admin', 'DELETE', 405],
     ['agent', 'POST', 403],
     ['agent', 'GET', 403],
     ['agent', 'PUT', 403],

@@ -1,3 +1,5 @@
+import { assertConformsToContract } from './contract';
+
 export interface HttpResponse<T = any> {
   status: number;
   headers: Headers;
@@ -5,7 +7,11 @@ export interface HttpResponse<T = any> {
   text: string;
 }
 
-/** A small JSON client over fetch for talking to the API under test. */
+/**
+ * A small JSON client over fetch for talking to the API under test. Every answer of a documented operation is
+ * checked against the OpenAPI document (status, content type, JSON body schema): an answer that drifts from the
+ * contract fails the test that produced it.
+ */
 export function httpClient(baseUrl: string, token?: string) {
   async function request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResponse<T>> {
     const response = await fetch(baseUrl + path, {
@@ -21,6 +27,7 @@ export function httpClient(baseUrl: string, token?: string) {
     const text = await response.text();
     let parsed: unknown = text;
     if ((response.headers.get('content-type') ?? '').includes('application/json') && text) parsed = JSON.parse(text);
+    assertConformsToContract(method, path, response.status, response.headers.get('content-type'), parsed);
     return { status: response.status, headers: response.headers, body: parsed as T, text };
   }
   return {

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isDatabaseUnavailable } from '../../db/unavailable';
+import { MethodNotAllowed } from './method-not-allowed';
 import { Conflict, DomainError, Forbidden, Gone, Invalid, NotFound, notFound, serviceUnavailable, TooManyRequests, Unauthenticated, Unavailable, Unprocessable } from '../../errors';
 
 /** An error as the client sees it: status, the `{ error: { code, message, details } }` body and headers. */
@@ -46,6 +47,7 @@ const httpError = (status: number, code: string, message: string, details?: unkn
 /** What the client gets for an error; undefined for an unexpected one (a 500). */
 export function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof DomainError) return fromDomain(err);
+  if (err instanceof MethodNotAllowed) return { ...httpError(405, 'method_not_allowed', err.message), headers: { Allow: err.allow.join(', ') } };
   if (isDatabaseUnavailable(err)) return fromDomain(serviceUnavailable('The database is unavailable right now; please try again shortly.'));
   const parserError = err as BodyParserError;
   if (parserError?.type === 'entity.parse.failed') {

@@ -6,10 +6,12 @@ import type { AppDeps } from '../deps';
 import { asyncHandler } from '../middleware/async-handler';
 import { requireAuth, requirePermission } from '../middleware/auth';
 import { validated } from '../middleware/validate';
+import { routeDocs } from '../openapi/route-doc';
+import { isoInstant, nullableInstant } from '../openapi/schemas';
 import { countString, idString, isoDateTime } from '../strict-values';
 
 const statusByLowerCase = new Map(EXECUTION_STATUSES.map((s) => [s.toLowerCase(), s]));
-const searchQuery = z
+const searchFields = z
   .object({
     type: z.enum(JOB_TYPE_VALUES).optional(),
     status: z
@@ -28,9 +30,82 @@ const searchQuery = z
     pageSize: countString(1, 100).default('20'),
     nextPageToken: z.string().max(4096).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be a token returned by the previous page').optional(),
   })
-  .strict()
-  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be after to', path: ['from'] });
+  .strict();
+const searchQuery = searchFields.refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be after to', path: ['from'] });
 const jobParams = z.object({ workflowId: z.string().regex(WORKFLOW_ID_PATTERN, 'is not a workflow id') });
+
+const jobSummary = z.object({
+  workflowId: z.string(),
+  runId: z.string(),
+  type: z.string(),
+  taskQueue: z.string(),
+  status: z.string(),
+  startTime: isoInstant,
+  closeTime: nullableInstant,
+  tags: z.record(z.unknown()),
+});
+const failure = z.object({ message: z.string().nullable(), type: z.string().nullable() }).passthrough().nullable();
+const queueOverview = z.object({
+  queue: z.string(),
+  paused: z.boolean(),
+  workers: z.array(z.string()),
+  backlog: z.object({ workflowTasks: z.number().nullable(), activityTasks: z.number().nullable(), approximate: z.boolean() }),
+  running: z.number().int(),
+  last24h: z.object({ completed: z.number().int(), failed: z.number().int() }),
+  temporalUi: z.object({ all: z.string(), running: z.string(), failed: z.string() }),
+});
+
+export const adminJobsRouteDocs = routeDocs([
+  {
+    method: 'get',
+    path: '/api/admin/overview',
+    operationId: 'getJobsOverview',
+    summary: 'Per task queue: workers, backlog, running jobs and the last 24 hours',
+    tag: 'Admin: jobs',
+    access: 'view_horizon',
+    responses: {
+      200: { description: 'The overview', schema: z.object({ namespace: z.string(), generatedAt: isoInstant, queues: z.array(queueOverview) }) },
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/admin/jobs',
+    operationId: 'searchJobs',
+    summary: 'Search jobs (workflow executions) by type, status, queue, ticket, company and time',
+    description: '`nextPageToken` (when not null) fetches the next page of the same search.',
+    tag: 'Admin: jobs',
+    access: 'view_horizon',
+    request: { query: searchFields },
+    responses: {
+      200: {
+        description: 'A page of jobs',
+        schema: z.object({ query: z.string(), jobs: z.array(jobSummary), nextPageToken: z.string().nullable(), temporalUi: z.string() }),
+      },
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/admin/jobs/:workflowId',
+    operationId: 'getJob',
+    summary: "One job: status, attempts per activity, pending activities, last failure and result summary",
+    tag: 'Admin: jobs',
+    access: 'view_horizon',
+    request: { params: jobParams },
+    responses: {
+      200: {
+        description: 'The job',
+        schema: jobSummary.extend({
+          historyLength: z.number().int(),
+          attempts: z.record(z.object({ scheduled: z.number().int(), maxAttempt: z.number().int(), failed: z.number().int() })),
+          pendingActivities: z.array(z.object({ activityType: z.string().nullable(), attempt: z.number().int(), lastFailure: failure })),
+          lastFailure: failure,
+          result: z.record(z.unknown()).nullable(),
+          temporalUi: z.string(),
+        }),
+      },
+    },
+  },
+]);
 
 export function createAdminJobsRouter(deps: AppDeps): Router {
   const { jobSearch: jobs, overview } = deps.services;
