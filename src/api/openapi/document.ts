@@ -1,3 +1,5 @@
+import { companiesRouteDocs } from '../routes/companies';
+import { devMailboxRouteDocs } from '../routes/dev-mailbox';
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { PERMISSIONS } from '../../auth/permissions';
 import { adminAuditRouteDocs } from '../routes/admin-audit';
@@ -34,6 +36,8 @@ export function allRouteDocs(): RouteDoc[] {
     ...adminQueuesRouteDocs,
     ...reportsRouteDocs,
     ...ticketEventsRouteDocs,
+    ...companiesRouteDocs,
+    ...devMailboxRouteDocs,
   ];
 }
 

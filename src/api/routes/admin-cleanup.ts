@@ -19,6 +19,8 @@ const scheduleOutcome = z.object({
   action: z.enum(['pause', 'resume', 'trigger']),
   alreadyRunning: z.boolean(),
   runningWorkflowId: z.string().nullable(),
+  /** the run a trigger started (null for pause, resume and a trigger beside a run) */
+  startedWorkflowId: z.string().nullable(),
 });
 
 const runParams = z.object({ workflowId: z.string().min(1).max(200) });
@@ -93,9 +95,10 @@ export const adminCleanupRouteDocs = routeDocs([
           scheduleId: z.string(),
           paused: z.boolean(),
           note: z.string().nullable(),
-          cron: z.unknown(),
+          cron: z.string().nullable().describe('the 5-field cron expression the schedule was created from (CLEANUP_CRON)'),
+          timeZone: z.string(),
           overlap: z.unknown(),
-          nextActionTimes: z.array(isoInstant),
+          nextRunTimes: z.array(isoInstant).max(5).describe('the next five run times'),
           recentActions: z.array(z.object({ scheduledAt: isoInstant, workflowId: z.string() })),
           runningWorkflowIds: z.array(z.string()),
         }),
