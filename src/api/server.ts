@@ -7,7 +7,7 @@ import { JobsGateway } from '../jobs/gateway';
 import { createLogger } from '../logger';
 import { createTemporalUiGateway } from '../temporal-ui/gateway-app';
 import { createApp } from './app';
-import { rateLimitSettings } from './middleware/rate-limits';
+import { sharedRateLimitSettings } from './middleware/rate-limits';
 
 /** The API process: `node dist/src/api/server.js` in production, spawned by `npm start` in development. */
 async function main(): Promise<void> {
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const repos = createRepositories(db);
   const jobs = JobsGateway.create({ address: temporalAddress(config), namespace: config.temporal.namespace, logger });
   const auth = createAuthService(repos, { tokenTtlHours: config.api.tokenTtlHours });
-  const app = createApp({ config, db, repos, auth, jobs, logger, rateLimits: rateLimitSettings(config) });
+  const app = createApp({ config, db, repos, auth, jobs, logger, rateLimits: sharedRateLimitSettings(config, db) });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.api.port, config.api.host, () => resolve(s));
