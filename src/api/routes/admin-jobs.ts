@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { EXECUTION_STATUSES, JOB_TYPE_VALUES, QUEUE_VALUES } from '../../admin/job-query';
 import { createJobsService, WORKFLOW_ID_PATTERN } from '../../admin/jobs-service';
 import { createOverviewService } from '../../admin/overview-service';
+import { createWorkerHeartbeatsRepository } from '../../db/repositories/worker-heartbeats';
 import type { AppDeps } from '../deps';
 import { asyncHandler } from '../middleware/async-handler';
 import { requireAuth, requirePermission } from '../middleware/auth';
@@ -35,7 +36,7 @@ const jobParams = z.object({ workflowId: z.string().regex(WORKFLOW_ID_PATTERN, '
 
 export function createAdminJobsRouter(deps: AppDeps): Router {
   const jobs = createJobsService({ jobs: deps.jobs, uiUrl: deps.config.temporal.uiUrl });
-  const overview = createOverviewService({ jobs: deps.jobs, uiUrl: deps.config.temporal.uiUrl, queueState: (queue) => deps.repos.queueControls.get(queue) });
+  const overview = createOverviewService({ jobs: deps.jobs, uiUrl: deps.config.temporal.uiUrl, queueState: (queue) => deps.repos.queueControls.get(queue), workerHeartbeats: createWorkerHeartbeatsRepository(deps.db).list });
   const router = Router();
   router.use(['/api/admin/overview', '/api/admin/jobs'], requireAuth(deps.auth), requirePermission('view_horizon'));
 
