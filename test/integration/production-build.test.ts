@@ -15,7 +15,7 @@ describe('the production build', () => {
   const processes: CompiledProcess[] = [];
 
   beforeAll(async () => {
-    buildForProduction();
+    await buildForProduction();
     system = await startTestSystem({ api: false });
     world = await createWorld(system.repos, system.auth);
   }, 300_000);

@@ -46,7 +46,7 @@ if (onMysql) describe('scale-out: 2 API processes, 2 workers per queue, killed a
   const workers: Array<CompiledProcess & { queue: TaskQueueName }> = [];
 
   beforeAll(async () => {
-    buildForProduction();
+    await buildForProduction();
     system = await startTestSystem({ api: false });
     world = await createWorld(system.repos, system.auth);
     receiver = await startSmtpReceiver();

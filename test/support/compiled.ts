@@ -2,16 +2,39 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from './ports';
+import { readTestRunEnv } from './test-env';
 import { waitFor } from './wait';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const COMPILED_BUNDLE = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
 
-/** `npm run build` (tsc to dist/, the pages' assets, the prebuilt workflow bundle), as the Dockerfile runs it. */
-export function buildForProduction(): void {
-  const result = spawnSync('npm', ['run', '--silent', 'build'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 300_000 });
-  if (result.status !== 0) throw new Error(`npm run build failed:\n${result.stdout}\n${result.stderr}`);
-  if (!fs.existsSync(COMPILED_BUNDLE)) throw new Error('npm run build wrote no dist/workflow-bundle.js');
+/**
+ * `npm run build` (tsc to dist/, the pages' assets, the prebuilt workflow bundle), as the Dockerfile runs it:
+ * once per test run, whichever jest worker asks first (the others wait), so no file rebuilds dist/ under
+ * processes another file runs from it.
+ */
+export async function buildForProduction(): Promise<void> {
+  const run = readTestRunEnv();
+  const done = path.join(run.tmpDir, 'production-build.done');
+  const lock = path.join(run.tmpDir, 'production-build.lock');
+  for (;;) {
+    if (fs.existsSync(done)) return;
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  try {
+    if (fs.existsSync(done)) return;
+    const result = spawnSync('npm', ['run', '--silent', 'build'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 300_000 });
+    if (result.status !== 0) throw new Error(`npm run build failed:\n${result.stdout}\n${result.stderr}`);
+    if (!fs.existsSync(COMPILED_BUNDLE)) throw new Error('npm run build wrote no dist/workflow-bundle.js');
+    fs.writeFileSync(done, new Date().toISOString());
+  } finally {
+    fs.rmdirSync(lock);
+  }
 }
 
 export interface CompiledProcess {
