@@ -6,7 +6,7 @@ import type { JobsGateway } from '../jobs/gateway';
 
 export type ScheduleAction = 'pause' | 'resume' | 'trigger';
 
-/** Manual runs are `cleanup-manual-<ms>`; the schedule appends an RFC 3339 time: `cleanup-old-data-2025-01-01T03:00:00Z`. */
+/** Manual runs are `cleanup-manual` (deleting) or `cleanup-manual-<ms>` (dry); the schedule appends an RFC 3339 time: `cleanup-old-data-2025-01-01T03:00:00Z`. */
 const CLEANUP_RUN_ID = /^cleanup-[\w:.+-]{1,180}$/;
 const RUNNING_CLEANUPS = `WorkflowType = '${WORKFLOW_TYPES.cleanupOldData}' AND ExecutionStatus = 'Running'`;
 
@@ -40,7 +40,7 @@ export function createCleanupService(jobs: JobsGateway, repos: Repositories) {
       tags: { jobType: JOB_TYPES.cleanup, requestedBy: userId },
       reusableId: true,
     });
-    // joined instead of started: another request (maybe on another API process) started it first
+    // refused by Temporal: another request (maybe on another API process) started it first
     if (!started.started) throw conflict(`Cleanup run ${started.workflowId} is in progress; start another once it has finished`);
     return started;
   }
