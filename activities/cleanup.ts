@@ -60,7 +60,8 @@ async function removeReportFile(deps: ActivityDeps, fileName: string): Promise<b
 function tallyKey(context: Context): string {
   const execution = context.info.workflowExecution;
   if (!execution) throw ApplicationFailure.create({ type: 'CleanupOutsideWorkflow', message: 'cleanup steps count per workflow run', nonRetryable: true });
-  return execution.workflowId;
+  // the run, not just the id: manual deleting runs share one workflow id (one at a time), each counts on its own
+  return `${execution.workflowId}:${execution.runId}`;
 }
 
 export function createCleanupActivities(deps: ActivityDeps) {

@@ -10,6 +10,7 @@ import { createCompaniesService } from './companies/companies-service';
 import { temporalAddress, type Config } from './config';
 import { createApiDb, type Db } from './db/knex';
 import { createRepositories, type Repositories } from './db/repositories';
+import { createWorkerHeartbeatsRepository } from './db/repositories/worker-heartbeats';
 import { JobsGateway } from './jobs/gateway';
 import type { Logger } from './logger';
 import { createTicketEventsService } from './notifications/ticket-events-service';
@@ -52,7 +53,12 @@ export function createServices({ config, logger, db, repos, jobs, storage }: Ser
     failedJobs: createFailedJobsService({ repos, jobs }),
     queues: createQueuesService(repos),
     jobSearch: createJobsService({ jobs, uiUrl }),
-    overview: createOverviewService({ jobs, uiUrl, queueState: (queue) => repos.queueControls.get(queue) }),
+    overview: createOverviewService({
+      jobs,
+      uiUrl,
+      queueState: (queue) => repos.queueControls.get(queue),
+      workerHeartbeats: createWorkerHeartbeatsRepository(db).list,
+    }),
     audit: createAuditService(repos),
     unsubscribe: createUnsubscribeService({ config, repos, logger }),
     jobTypes: { describe: () => describeJobTypes(jobs.registry, config.workers) },

@@ -127,6 +127,15 @@ export const envSchema = z.object({
   NOTIFY_COALESCE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
 
   REPORTS_DIR: optionalString,
+  REPORTS_STORAGE: optionalString.refine(
+    (v) => v === undefined || !/^[a-z][a-z0-9+.-]*:\/\//i.test(v) || /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(v),
+    'must be a directory or s3://bucket[/prefix]',
+  ),
+  S3_ENDPOINT: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), 'must be an http(s) URL'),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
   REPORT_PDF_MAX_ROWS: positiveInt(50_000),
   REPORTS_MAX_RUNNING_PER_USER: positiveInt(3),
   REPORT_EXPORT_MAX_ROWS_PER_SECOND: z.coerce.number().int().min(0).default(0),
@@ -134,6 +143,7 @@ export const envSchema = z.object({
   WORKER_CONCURRENCY_DEFAULT: positiveInt(3),
   WORKER_CONCURRENCY_NOTIFICATIONS: positiveInt(3),
   WORKER_CONCURRENCY_REPORTS: positiveInt(3),
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 
   RETENTION_ACTIVITY_LOG_DAYS: positiveInt(90),
   RETENTION_FAILED_JOB_DAYS: positiveInt(30),
@@ -147,6 +157,7 @@ export const envSchema = z.object({
   RATE_LIMIT_LOGIN_WINDOW_SECONDS: positiveInt(900),
   RATE_LIMIT_JOBS_MAX: positiveInt(120),
   RATE_LIMIT_JOBS_WINDOW_SECONDS: positiveInt(60),
+  REDIS_URL: optionalString.refine((v) => v === undefined || /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL'),
   TEMPORAL_UI_SESSION_MINUTES: positiveInt(15),
   TEMPORAL_UI_PROXY_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   TEMPORAL_UI_UPSTREAM: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), 'must be an http(s) URL'),
@@ -194,15 +205,52 @@ export interface Config {
     coalesceSeconds: number;
   };
   /** exportMaxRowsPerSecond: 0 = unlimited; a cap spares a busy primary database */
-  reports: { dir: string; pdfMaxRows: number; maxRunningPerUser: number; exportMaxRowsPerSecond: number };
-  workers: { concurrency: { default: number; notifications: number; reports: number } };
+  reports: { dir: string; pdfMaxRows: number; maxRunningPerUser: number; exportMaxRowsPerSecond: number; storage: ReportStorageConfig };
+  /** healthPort: the worker process's GET /health (unset: none) */
+  workers: { concurrency: { default: number; notifications: number; reports: number }; healthPort: number | undefined };
   retention: { activityLogDays: number; failedJobDays: number; reportDays: number };
   cleanup: { cron: string; batchSize: number; catchupMinutes: number };
   /** login attempts per IP and e-mail, and job starts per token, within each window */
-  rateLimits: { loginMax: number; loginAddressMax: number; loginWindowSeconds: number; jobsMax: number; jobsWindowSeconds: number };
+  /** redisUrl: where the counters live (unset: the database), shared by every API process */
+  rateLimits: { loginMax: number; loginAddressMax: number; loginWindowSeconds: number; jobsMax: number; jobsWindowSeconds: number; redisUrl: string | undefined };
   /** lifetime of the cookie that lets a view_horizon holder's browser through the Temporal UI proxy */
   /** the authenticated gateway to the Temporal UI: off unless proxyPort is set */
   temporalUi: { sessionMinutes: number; proxyPort: number | undefined; upstream: string };
+}
+
+/** Where report files live: a directory (a shared volume when several processes run), or an S3-compatible bucket. */
+export type ReportStorageConfig =
+  | { kind: 'directory'; dir: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      /** key prefix inside the bucket ('' or ending in '/') */
+      prefix: string;
+      endpoint: string | undefined;
+      region: string;
+      /** unset: the AWS SDK's default credential chain */
+      credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+      forcePathStyle: boolean;
+    };
+
+function reportStorageConfig(env: Env, reportsDir: string): ReportStorageConfig {
+  const target = env.REPORTS_STORAGE;
+  if (!target || !target.startsWith('s3://')) return { kind: 'directory', dir: reportsDir };
+  const [bucket, ...rest] = target.slice('s3://'.length).split('/');
+  const prefix = rest.join('/').replace(/^\/+|\/+$/g, '');
+  if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
+    throw new ConfigError(env.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID', 'must be set together with the other S3 key');
+  }
+  return {
+    kind: 's3',
+    bucket,
+    prefix: prefix ? `${prefix}/` : '',
+    endpoint: env.S3_ENDPOINT,
+    region: env.S3_REGION,
+    credentials: env.S3_ACCESS_KEY_ID ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY as string } : undefined,
+    // MinIO, moto and most self-hosted S3 servers want path-style URLs
+    forcePathStyle: env.S3_FORCE_PATH_STYLE ? env.S3_FORCE_PATH_STYLE === 'true' : env.S3_ENDPOINT !== undefined,
+  };
 }
 
 export class ConfigError extends Error {
@@ -218,7 +266,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     const issue = parsed.error.issues[0];
     const variable = String(issue.path[0] ?? 'environment');
     const received = source[variable];
-    const shown = received === undefined || /SMTP_URL|DATABASE_URL/.test(variable) ? '' : ` (got "${received}")`;
+    const shown = received === undefined || /SMTP_URL|DATABASE_URL|REDIS_URL|SECRET/.test(variable) ? '' : ` (got "${received}")`;
     throw new ConfigError(variable, `${issue.message}${shown}`);
   }
   const env = parsed.data;
@@ -226,6 +274,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('UNSUBSCRIBE_SECRET', 'is required in production (a random string of at least 32 characters)');
   }
   const dataDir = path.resolve(env.DATA_DIR);
+  const storageDir = env.REPORTS_STORAGE && !env.REPORTS_STORAGE.startsWith('s3://') ? env.REPORTS_STORAGE : undefined;
+  const reportsDir = path.resolve(storageDir ?? env.REPORTS_DIR ?? path.join(dataDir, 'reports'));
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
@@ -267,10 +317,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       coalesceSeconds: env.NOTIFY_COALESCE_SECONDS,
     },
     reports: {
-      dir: path.resolve(env.REPORTS_DIR ?? path.join(dataDir, 'reports')),
+      dir: reportsDir,
       pdfMaxRows: env.REPORT_PDF_MAX_ROWS,
       maxRunningPerUser: env.REPORTS_MAX_RUNNING_PER_USER,
       exportMaxRowsPerSecond: env.REPORT_EXPORT_MAX_ROWS_PER_SECOND,
+      storage: reportStorageConfig(env, reportsDir),
     },
     workers: {
       concurrency: {
@@ -278,6 +329,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         notifications: env.WORKER_CONCURRENCY_NOTIFICATIONS,
         reports: env.WORKER_CONCURRENCY_REPORTS,
       },
+      healthPort: env.WORKER_HEALTH_PORT,
     },
     retention: {
       activityLogDays: env.RETENTION_ACTIVITY_LOG_DAYS,
@@ -291,6 +343,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       loginWindowSeconds: env.RATE_LIMIT_LOGIN_WINDOW_SECONDS,
       jobsMax: env.RATE_LIMIT_JOBS_MAX,
       jobsWindowSeconds: env.RATE_LIMIT_JOBS_WINDOW_SECONDS,
+      redisUrl: env.REDIS_URL,
     },
     temporalUi: {
       sessionMinutes: env.TEMPORAL_UI_SESSION_MINUTES,

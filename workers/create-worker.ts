@@ -18,6 +18,8 @@ export interface QueueWorkerOptions {
   workflows: WorkflowSource;
   /** the job types to run (default: the real registry; tests add fixtures) */
   registry?: JobRegistry;
+  /** the pollers' name in Temporal (default: the SDK's pid@host); the fleet's heartbeat uses the same */
+  identity?: string;
 }
 
 /**
@@ -71,6 +73,7 @@ export function createQueueWorker(options: QueueWorkerOptions): Promise<Worker> 
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.queue,
+    ...(options.identity ? { identity: options.identity } : {}),
     ...options.workflows,
     activities: queueActivities(registry, options.queue, options.deps),
     ...queueSlots(registry, options.queue, options.concurrency),

@@ -7,6 +7,7 @@ import { buildActivityDeps, closeActivityDeps } from './activity-deps';
 import { createQueueWorker, workflowSource } from './create-worker';
 import { runControlledWorker } from './queue-control';
 import { createQueueControlsRepository } from '../src/db/repositories/queue-controls';
+import { joinFleet, workerIdentity } from './worker-fleet';
 
 export interface QueueWorkerHooks {
   /** runs once the worker is connected, before it polls (e.g. ensure the cleanup schedule) */
@@ -21,12 +22,14 @@ export async function runQueueWorker(queue: TaskQueueName, hooks: QueueWorkerHoo
   const connection = await NativeConnection.connect({ address: temporalAddress(config) });
   try {
     await hooks.beforeRun?.({ config, deps, connection });
+    const identity = workerIdentity();
     const controlled = runControlledWorker({
       queue,
       controls: createQueueControlsRepository(deps.db),
       logger,
       createWorker: () =>
         createQueueWorker({
+          identity,
           connection,
           namespace: config.temporal.namespace,
           queue,
@@ -39,8 +42,10 @@ export async function runQueueWorker(queue: TaskQueueName, hooks: QueueWorkerHoo
     const stop = () => void controlled.stop();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
-    logger.info({ concurrency: config.workers.concurrency[queue] }, 'worker started');
-    const exit = await controlled.done;
+    // one of N processes of this queue: heartbeat for the overview, /health for the orchestrator
+    const fleet = await joinFleet({ db: deps.db, queue, state: () => controlled.state(), logger, healthPort: config.workers.healthPort, identity });
+    logger.info({ concurrency: config.workers.concurrency[queue], identity }, 'worker started');
+    const exit = await controlled.done.finally(() => fleet.stop());
     logger.info({ exit }, exit === 'restart' ? 'worker drained for a graceful restart' : 'worker stopped');
   } finally {
     await connection.close();

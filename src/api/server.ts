@@ -4,7 +4,7 @@ import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { createTemporalUiGateway } from '../temporal-ui/gateway-app';
 import { createApp } from './app';
-import { rateLimitSettings } from './middleware/rate-limits';
+import { sharedRateLimitSettings } from './middleware/rate-limits';
 
 /** The API process: `node dist/src/api/server.js` in production, spawned by `npm start` in development. */
 async function main(): Promise<void> {
@@ -12,7 +12,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, { component: 'api' });
   const core = createAppServices(config, logger);
   const { db, jobs, auth } = core;
-  const app = createApp({ ...core, rateLimits: rateLimitSettings(config) });
+  // the rate-limit counters live in Redis or the database, so every API process counts against one budget
+  const app = createApp({ ...core, rateLimits: sharedRateLimitSettings(config, db) });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.api.port, config.api.host, () => resolve(s));

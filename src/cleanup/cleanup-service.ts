@@ -1,61 +1,67 @@
 import type { Repositories } from '../db/repositories';
 import { recordAdminAction } from '../admin/audit-trail';
 import { conflict, notFound } from '../errors';
-import { CLEANUP_SCHEDULE_ID, WORKFLOW_TYPES, type CleanupResult } from '../jobs/contract';
+import { CLEANUP_SCHEDULE_ID, JOB_TYPES, TASK_QUEUES, WORKFLOW_TYPES, type CleanupInput, type CleanupResult } from '../jobs/contract';
 import type { JobsGateway } from '../jobs/gateway';
 import { CLEANUP_CRON_MEMO, CLEANUP_TIME_ZONE } from '../jobs/gateway/schedules';
 
 export type ScheduleAction = 'pause' | 'resume' | 'trigger';
 
-/** Manual runs are `cleanup-manual-<ms>`; the schedule appends an RFC 3339 time: `cleanup-old-data-2025-01-01T03:00:00Z`. */
+/** Manual runs are `cleanup-manual` (deleting) or `cleanup-manual-<ms>` (dry); the schedule appends an RFC 3339 time: `cleanup-old-data-2025-01-01T03:00:00Z`. */
 const CLEANUP_RUN_ID = /^cleanup-[\w:.+-]{1,180}$/;
 const RUNNING_CLEANUPS = `WorkflowType = '${WORKFLOW_TYPES.cleanupOldData}' AND ExecutionStatus = 'Running'`;
 
+/**
+ * Every deleting manual run has this one workflow id: Temporal itself refuses a second one while it runs
+ * (whichever API process asks), and lets the next one start once it has closed. Dry runs keep their own ids.
+ */
+export const MANUAL_CLEANUP_WORKFLOW_ID = 'cleanup-manual';
+
 export function createCleanupService(jobs: JobsGateway, repos: Repositories) {
-  // real runs started by this process, maybe not yet in the (eventually consistent) visibility list
-  const startedHere = new Set<string>();
-  let startQueue: Promise<unknown> = Promise.resolve();
-
-  /** One check-then-start at a time in this process, so a double click cannot start two runs. */
-  function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
-    const next = startQueue.then(fn, fn);
-    startQueue = next.catch(() => undefined);
-    return next;
-  }
-
-  /** The id of a cleanup workflow in progress, scheduled or manual, confirmed by describing it. */
+  /** The id of a cleanup workflow in progress, scheduled or manual, confirmed by describing it (no process memory). */
   async function runningCleanup(): Promise<string | undefined> {
-    const candidates = new Set(startedHere);
+    const candidates = new Set([MANUAL_CLEANUP_WORKFLOW_ID]);
     const schedule = await jobs.describeCleanupSchedule();
     for (const action of schedule?.info.runningActions ?? []) candidates.add(action.workflow.workflowId);
     for (const execution of (await jobs.listWorkflowPage(RUNNING_CLEANUPS, 10)).executions) candidates.add(execution.workflowId);
     for (const workflowId of candidates) {
       const description = await jobs.describe(workflowId);
-      if (description?.status.name === 'RUNNING') return workflowId;
-      startedHere.delete(workflowId);
+      if (description?.type === WORKFLOW_TYPES.cleanupOldData && description.status.name === 'RUNNING') return workflowId;
     }
     return undefined;
   }
 
+  async function startDeletingRun(userId: number) {
+    const input: CleanupInput = { dryRun: false, requestedBy: userId };
+    const started = await jobs.startRetry({
+      workflowType: WORKFLOW_TYPES.cleanupOldData,
+      workflowId: MANUAL_CLEANUP_WORKFLOW_ID,
+      taskQueue: TASK_QUEUES.default,
+      args: [input],
+      tags: { jobType: JOB_TYPES.cleanup, requestedBy: userId },
+      reusableId: true,
+    });
+    // refused by Temporal: another request (maybe on another API process) started it first
+    if (!started.started) throw conflict(`Cleanup run ${started.workflowId} is in progress; start another once it has finished`);
+    return started;
+  }
+
   return {
     /** A dry run only counts, so it may run beside anything; a run that deletes never starts beside another run. */
-    runNow(userId: number, dryRun: boolean) {
-      return oneAtATime(async () => {
-        if (!dryRun) {
-          const running = await runningCleanup();
-          if (running) throw conflict(`Cleanup run ${running} is in progress; start another once it has finished`);
-        }
-        const started = await jobs.startCleanup({ dryRun, requestedBy: userId });
-        if (!dryRun) startedHere.add(started.workflowId);
-        await recordAdminAction(repos, {
-          userId,
-          verb: 'cleanup_started',
-          subjectType: 'workflow',
-          subjectId: started.workflowId,
-          properties: { dryRun },
-        });
-        return started;
+    async runNow(userId: number, dryRun: boolean) {
+      if (!dryRun) {
+        const running = await runningCleanup();
+        if (running) throw conflict(`Cleanup run ${running} is in progress; start another once it has finished`);
+      }
+      const started = dryRun ? await jobs.startCleanup({ dryRun, requestedBy: userId }) : await startDeletingRun(userId);
+      await recordAdminAction(repos, {
+        userId,
+        verb: 'cleanup_started',
+        subjectType: 'workflow',
+        subjectId: started.workflowId,
+        properties: { dryRun },
       });
+      return started;
     },
 
     async run(workflowId: string) {
@@ -115,16 +121,11 @@ export function createCleanupService(jobs: JobsGateway, repos: Repositories) {
       action: ScheduleAction,
     ): Promise<{ alreadyRunning: boolean; runningWorkflowId: string | null; startedWorkflowId: string | null }> {
       const note = `${action} by user ${userId}`;
-      let startedWorkflowId: string | null = null;
-      const runningWorkflowId =
-        action === 'trigger'
-          ? await oneAtATime(async () => {
-              const running = await runningCleanup();
-              if (!running) startedWorkflowId = await jobs.controlCleanupSchedule(action, note);
-              return running ?? null;
-            })
-          : await jobs.controlCleanupSchedule(action, note).then(() => null);
-      const outcome = { alreadyRunning: runningWorkflowId !== null, runningWorkflowId, startedWorkflowId };
+      // the schedule's overlap policy (SKIP) keeps a second scheduled run out; a manual one is checked here
+      const running = action === 'trigger' ? await runningCleanup() : undefined;
+      const startedWorkflowId = running ? null : await jobs.controlCleanupSchedule(action, note);
+      const runningWorkflowId = running ?? null;
+      const outcome = { alreadyRunning: runningWorkflowId !== null, runningWorkflowId, startedWorkflowId: action === 'trigger' ? startedWorkflowId : null };
       await recordAdminAction(repos, {
         userId,
         verb: `schedule_${action}`,

@@ -21,7 +21,7 @@ export interface PendingReportFile {
   discard(): Promise<void>;
 }
 
-/** Where report files live. A local folder for now; a shared volume or object store can implement the same. */
+/** Where report files live: a local folder or shared volume (below), or an S3-compatible bucket (s3-storage.ts). */
 export interface ReportStorage {
   begin(fileName: string): Promise<PendingReportFile>;
   open(fileName: string): Promise<{ stream: Readable; size: number } | undefined>;
@@ -194,6 +194,13 @@ export function createLocalReportStorage(dir: string): ReportStorage {
   };
 }
 
+/** REPORTS_STORAGE: a directory (default, a shared volume when processes run on several hosts) or an S3-compatible bucket. */
 export function createReportStorage(reports: Config['reports']): ReportStorage {
-  return createLocalReportStorage(reports.dir);
+  if (reports.storage.kind === 's3') {
+    // loaded only when configured: the AWS SDK stays out of processes that keep reports on disk
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createS3ReportStorage } = require('./s3-storage') as typeof import('./s3-storage');
+    return createS3ReportStorage(reports.storage);
+  }
+  return createLocalReportStorage(reports.storage.dir);
 }

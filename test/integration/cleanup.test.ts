@@ -129,7 +129,7 @@ describe('nightly cleanup', () => {
     // each run adds exactly one activity-log entry and each API call its audit entry
     expect(await total(system, 'activity_logs')).toBe(keptLogs + 2 + 2);
     // what the run reports is the tally its delete batches committed
-    const tally = await system.db('cleanup_tallies').where({ workflow_id: started.body.workflowId }).first();
+    const tally = await system.db('cleanup_tallies').where({ workflow_id: `${started.body.workflowId}:${started.body.runId}` }).first();
     expect({ logs: Number(tally.activity_logs), failed: Number(tally.failed_jobs), reports: Number(tally.reports), files: Number(tally.report_files) }).toEqual({
       logs: expected.activityLogs,
       failed: expected.failedJobs,

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { livePollers } from '../../src/admin/overview-service';
+import { pollersSinceRestart } from '../../src/admin/overview-service';
 import { TASK_QUEUES } from '../../src/jobs/contract';
 import { createWorld, type World } from '../support/fixtures';
 import { httpClient } from '../support/http';
@@ -49,7 +49,7 @@ describe('the overview after a graceful restart', () => {
       { identity: 'new', lastAccessTime: new Date('2026-01-01T10:00:05Z') },
       { identity: 'unknown', lastAccessTime: null },
     ];
-    expect(livePollers(pollers, at).map((p) => p.identity)).toEqual(['same-second', 'new', 'unknown']);
-    expect(livePollers(pollers, null)).toHaveLength(4);
+    expect(pollersSinceRestart(pollers, at).map((p) => p.identity)).toEqual(['same-second', 'new', 'unknown']);
+    expect(pollersSinceRestart(pollers, null)).toHaveLength(4);
   });
 });

@@ -2,9 +2,13 @@ import type { Request } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import type { Config } from '../../config';
 import { tooManyRequests } from '../../errors';
+import type { Db } from '../../db/knex';
+import { createRateLimitStores, type RateLimitStoreFactory } from './rate-limit-store';
 
-function limiter(options: { windowMs: number; limit: number; key: (req: Request) => string; what: string }) {
+function limiter(options: { windowMs: number; limit: number; key: (req: Request) => string; what: string; name: string; store?: RateLimitStoreFactory }) {
   return rateLimit({
+    // without a shared store (tests, one process) the counters stay in this process's memory
+    ...(options.store ? { store: options.store(options.name) } : {}),
     windowMs: options.windowMs,
     limit: options.limit,
     standardHeaders: 'draft-7',
@@ -26,6 +30,8 @@ export interface RateLimitSettings {
   loginWindowMs: number;
   jobStartsPerWindow: number;
   jobStartsWindowMs: number;
+  /** where the counters live: the database or Redis, shared by every API process (process memory when absent) */
+  store?: RateLimitStoreFactory;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
@@ -36,7 +42,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   jobStartsWindowMs: 60_000,
 };
 
-export function rateLimitSettings(config: Pick<Config, 'rateLimits'>): RateLimitSettings {
+export function rateLimitSettings(config: Pick<Config, 'rateLimits'>, store?: RateLimitStoreFactory): RateLimitSettings {
   const { loginMax, loginAddressMax, loginWindowSeconds, jobsMax, jobsWindowSeconds } = config.rateLimits;
   return {
     loginPerWindow: loginMax,
@@ -44,6 +50,7 @@ export function rateLimitSettings(config: Pick<Config, 'rateLimits'>): RateLimit
     loginWindowMs: loginWindowSeconds * 1000,
     jobStartsPerWindow: jobsMax,
     jobStartsWindowMs: jobsWindowSeconds * 1000,
+    store,
   };
 }
 
@@ -54,12 +61,16 @@ export function loginRateLimit(settings: RateLimitSettings) {
       windowMs: settings.loginWindowMs,
       limit: settings.loginPerAddressPerWindow,
       what: 'login attempts from this address',
+      name: 'login-address',
+      store: settings.store,
       key: (req) => ipKeyGenerator(req.ip ?? ''),
     }),
     limiter({
       windowMs: settings.loginWindowMs,
       limit: settings.loginPerWindow,
       what: 'login attempts',
+      name: 'login-account',
+      store: settings.store,
       key: (req) => `${ipKeyGenerator(req.ip ?? '')}|${String(req.body?.email ?? '').trim().toLowerCase()}`,
     }),
   ];
@@ -78,9 +89,17 @@ export function jobStartRateLimit(settings: RateLimitSettings) {
       windowMs: settings.jobStartsWindowMs,
       limit: settings.jobStartsPerWindow,
       what: 'job requests',
+      name: 'job-starts',
+      store: settings.store,
       key: (req) => `token:${req.auth?.tokenId ?? ipKeyGenerator(req.ip ?? '')}`,
     });
     jobStartLimiters.set(settings, shared);
   }
   return shared;
+}
+
+/** The API process's limits: settings from the environment, counters shared by every API process (Redis or the database). */
+export function sharedRateLimitSettings(config: Pick<Config, 'rateLimits' | 'database'>, db: Db): RateLimitSettings {
+  const { stores } = createRateLimitStores({ redisUrl: config.rateLimits.redisUrl, db, connectTimeoutMs: config.database.connectTimeoutMs });
+  return rateLimitSettings(config, stores);
 }

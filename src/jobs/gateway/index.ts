@@ -94,7 +94,7 @@ export class JobsGateway {
   }
 
   /** Starts a workflow under a fresh id (a retry of a failed job), never deduplicated against the old one. */
-  startRetry(options: { workflowType: string; workflowId: string; taskQueue: TaskQueueName; args: unknown[]; tags: JobTags }) {
+  startRetry(options: { workflowType: string; workflowId: string; taskQueue: TaskQueueName; args: unknown[]; tags: JobTags; reusableId?: boolean }) {
     return startWorkflow(this.context, options);
   }
 

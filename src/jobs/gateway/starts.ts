@@ -19,6 +19,8 @@ export interface WorkflowStart {
   taskQueue: TaskQueueName;
   args: unknown[];
   tags: JobTags;
+  /** a fixed id that names "the one run of its kind": while one runs, another start is refused (started: false); once closed it may run again */
+  reusableId?: boolean;
 }
 
 /** Starts a job of a registered type: its workflow, queue, id and tags come from its definition. */
@@ -46,8 +48,8 @@ export async function startWorkflow(context: GatewayContext, options: WorkflowSt
         args: options.args,
         typedSearchAttributes: new TypedSearchAttributes(jobSearchAttributes(options.tags)),
         // a second request for the same id joins the running workflow instead of starting another
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: options.reusableId ? 'FAIL' : 'USE_EXISTING',
+        workflowIdReusePolicy: options.reusableId ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
       }),
     );
     context.logger.info({ workflowId, runId: handle.firstExecutionRunId, taskQueue: options.taskQueue }, 'job started');
