@@ -94,6 +94,15 @@ describe('the HTTP edge refuses malformed input with 4xx in the one error format
     expect(await system.db('reports').where({ user_id: world.admin.id }).count({ n: '*' }).first()).toEqual({ n: 0 });
   });
 
+  it.each(['/api/admin/jobs?=null', '/api/admin/jobs?companyId=3&=x', '/api/admin/failed-jobs?=1', '/api/reports?all=1&=1'])(
+    'a query parameter with no name (%s), which the query parser would drop unseen, answers 400 naming query',
+    async (path) => {
+      const response = await httpClient(system.baseUrl, world.tokens.admin).get(path);
+      expectErrorFormat(response, 400, 'validation_failed');
+      expect(fieldsOf(response)).toEqual(['query']);
+    },
+  );
+
   describe('ids are canonical decimal digits', () => {
     const HOSTILE_IDS = ['0x1', '1e0', '%201', '1%20', '+1', '01', '1.0', '0', '-1', '2147483648', '99999999999999999999', 'one'];
 

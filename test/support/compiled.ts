@@ -7,6 +7,7 @@ import { waitFor } from './wait';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const COMPILED_BUNDLE = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
+const TEST_UNSUBSCRIBE_SECRET = 'compiled-processes-unsubscribe-secret-0123456789';
 
 /**
  * `npm run build` (tsc to dist/, the pages' assets, the prebuilt workflow bundle), as the Dockerfile runs it:
@@ -52,7 +53,8 @@ export function runCompiled(entry: string, env: Record<string, string>): Compile
   if (!file.endsWith('.js')) throw new Error(`not a compiled entry point: ${entry}`);
   const child = spawn(process.execPath, [file], {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, NODE_ENV: 'production', NODE_OPTIONS: '' },
+    // production requires the unsubscribe-link secret: every process of a deployment shares one
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', UNSUBSCRIBE_SECRET: TEST_UNSUBSCRIBE_SECRET, ...env, NODE_ENV: 'production', NODE_OPTIONS: '' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -17,6 +17,15 @@ interface Schemas {
   params?: ZodTypeAny;
 }
 
+/**
+ * The query parser drops a parameter with an empty name (`?=x`, `?a=1&=x`), so the strict query schemas never see
+ * it: refuse it here, as every other unknown parameter is refused.
+ */
+function namelessQueryParameter(req: Request): boolean {
+  const search = req.originalUrl.split('?')[1] ?? '';
+  return search.split('&').some((part) => part.startsWith('='));
+}
+
 /** Parses body, query and params; the parsed values replace the raw ones so coercions apply. */
 export function validate(schemas: Schemas): RequestHandler {
   return (req, _res, next) => {
@@ -24,6 +33,10 @@ export function validate(schemas: Schemas): RequestHandler {
     for (const part of ['params', 'query', 'body'] as const) {
       const schema = schemas[part];
       if (!schema) continue;
+      if (part === 'query' && namelessQueryParameter(req)) {
+        errors.push({ field: 'query', message: 'has a parameter with no name' });
+        continue;
+      }
       const result = schema.safeParse(req[part] ?? {});
       if (result.success) req[part] = result.data;
       else errors.push(...fieldErrors(result.error, part === 'body' ? '' : part));
