@@ -123,6 +123,11 @@ export const envSchema = z.object({
   RETENTION_ACTIVITY_LOG_DAYS: positiveInt(90),
   RETENTION_FAILED_JOB_DAYS: positiveInt(30),
   RETENTION_REPORT_DAYS: positiveInt(7),
+  RETENTION_METRICS_DAYS: positiveInt(7),
+  METRICS_FLUSH_SECONDS: positiveInt(10),
+  METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
   CLEANUP_CRON: cronExpression,
   CLEANUP_BATCH_SIZE: positiveInt(5000),
   CLEANUP_CATCHUP_MINUTES: positiveInt(60),
@@ -166,7 +171,10 @@ export interface Config {
   /** exportMaxRowsPerSecond: 0 = unlimited; a cap spares a busy primary database */
   reports: { dir: string; pdfMaxRows: number; maxRunningPerUser: number; exportMaxRowsPerSecond: number };
   workers: { concurrency: { default: number; notifications: number; reports: number } };
-  retention: { activityLogDays: number; failedJobDays: number; reportDays: number };
+  retention: { activityLogDays: number; failedJobDays: number; reportDays: number; metricsDays: number };
+  /** flushSeconds: how often workers add their per-minute job metrics; token: the Prometheus scraper's bearer for GET /metrics;
+   * workerPort/workerHost: where each worker serves its Prometheus metrics (unset: not served) */
+  metrics: { flushSeconds: number; token: string | undefined; workerPort: number | undefined; workerHost: string };
   cleanup: { cron: string; batchSize: number; catchupMinutes: number };
   /** login attempts per IP and e-mail, and job starts per token, within each window */
   rateLimits: { loginMax: number; loginAddressMax: number; loginWindowSeconds: number; jobsMax: number; jobsWindowSeconds: number };
@@ -245,6 +253,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       activityLogDays: env.RETENTION_ACTIVITY_LOG_DAYS,
       failedJobDays: env.RETENTION_FAILED_JOB_DAYS,
       reportDays: env.RETENTION_REPORT_DAYS,
+      metricsDays: env.RETENTION_METRICS_DAYS,
+    },
+    metrics: {
+      flushSeconds: env.METRICS_FLUSH_SECONDS,
+      token: env.METRICS_TOKEN,
+      workerPort: env.WORKER_METRICS_PORT,
+      workerHost: env.WORKER_METRICS_HOST,
     },
     cleanup: { cron: env.CLEANUP_CRON.trim(), batchSize: env.CLEANUP_BATCH_SIZE, catchupMinutes: env.CLEANUP_CATCHUP_MINUTES },
     rateLimits: {

@@ -5,6 +5,7 @@ import type { Config } from '../src/config';
 import type { TaskQueueName } from '../src/jobs/contract';
 import type { ActivityFunctions } from '../src/jobs/job-definition';
 import { jobRegistry, type JobRegistry } from '../src/jobs/registry';
+import { jobMetricsRecorder, jobMetricsWorkerOptions } from '../src/observability/metrics/worker-wiring';
 
 export type WorkflowSource = { workflowsPath: string } | { workflowBundle: { codePath: string } };
 
@@ -67,7 +68,13 @@ export function queueSlots(registry: JobRegistry, queue: TaskQueueName, concurre
 
 export function createQueueWorker(options: QueueWorkerOptions): Promise<Worker> {
   const registry = options.registry ?? jobRegistry;
+  const { deps } = options;
+  const jobTypeOf = (workflowType: string) => registry.definitions.find((d) => d.workflowType === workflowType)?.jobType ?? workflowType;
+  const metrics = jobMetricsWorkerOptions(jobMetricsRecorder(deps.db, deps.logger, deps.config.metrics.flushSeconds * 1000), jobTypeOf);
+  // a prebuilt bundle already holds the workflow interceptors (bundled with WORKFLOW_INTERCEPTOR_MODULES)
+  if (!('workflowsPath' in options.workflows)) metrics.interceptors = { ...metrics.interceptors, workflowModules: [] };
   return Worker.create({
+    ...metrics,
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.queue,
