@@ -7,6 +7,8 @@ import { buildActivityDeps, closeActivityDeps } from './activity-deps';
 import { createQueueWorker, workflowSource } from './create-worker';
 import { runControlledWorker } from './queue-control';
 import { createQueueControlsRepository } from '../src/db/repositories/queue-controls';
+import { flushJobMetrics } from '../src/observability/metrics/worker-wiring';
+import { installWorkerTelemetry } from '../src/observability/metrics/worker-telemetry';
 
 export interface QueueWorkerHooks {
   /** runs once the worker is connected, before it polls (e.g. ensure the cleanup schedule) */
@@ -17,6 +19,7 @@ export interface QueueWorkerHooks {
 export async function runQueueWorker(queue: TaskQueueName, hooks: QueueWorkerHooks = {}): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { component: 'worker', taskQueue: queue });
+  installWorkerTelemetry(config, logger);
   const deps = buildActivityDeps(config, logger);
   const connection = await NativeConnection.connect({ address: temporalAddress(config) });
   try {
@@ -44,6 +47,7 @@ export async function runQueueWorker(queue: TaskQueueName, hooks: QueueWorkerHoo
     logger.info({ exit }, exit === 'restart' ? 'worker drained for a graceful restart' : 'worker stopped');
   } finally {
     await connection.close();
+    await flushJobMetrics(deps.db);
     await closeActivityDeps(deps);
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { createApiMetrics } from '../observability/metrics/api-metrics';
 import type { AppDeps } from './deps';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { createAdminAuditRouter } from './routes/admin-audit';
@@ -13,6 +14,7 @@ import { createAdminQueuesRouter } from './routes/admin-queues';
 import { createAdminTemporalUiRouter } from './routes/admin-temporal-ui';
 import { createAuthRouter } from './routes/auth';
 import { createHealthRouter } from './routes/health';
+import { createMetricsRouter } from './routes/metrics';
 import { createPagesRouter } from './routes/pages';
 import { createReportsRouter } from './routes/reports';
 import { createTicketEventsRouter } from './routes/ticket-events';
@@ -23,6 +25,8 @@ export function createApp(deps: AppDeps): Express {
   // X-Forwarded-For is believed only from the proxies TRUST_PROXY names: anyone else could pick their own address
   app.set('trust proxy', deps.config.api.trustProxy);
   app.use(helmet());
+  const metrics = createApiMetrics(deps);
+  app.use(metrics.middleware);
   app.use(
     pinoHttp({
       logger: deps.logger,
@@ -44,6 +48,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: deps.config.api.jsonBodyLimit, strict: true }));
 
   app.use(createHealthRouter(deps));
+  app.use(createMetricsRouter(deps, metrics));
   app.use(createAuthRouter(deps));
   app.use(createAdminCleanupRouter(deps));
   app.use(createAdminTemporalUiRouter(deps));

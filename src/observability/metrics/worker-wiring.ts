@@ -4,6 +4,7 @@ import type { Logger } from '../../logger';
 import { stepMetricsInterceptor } from './activity-interceptor';
 import { createJobMetricsRecorder, type JobMetricsRecorder } from './recorder';
 import { createJobMetricsStore } from './store';
+import { projectCountersInterceptor } from './worker-telemetry';
 import type { JobMetricsSinks } from './workflow-interceptor';
 
 /** The workflow interceptor modules every bundle of the workflows must include (bundleWorkflowCode's workflowInterceptorModules). */
@@ -51,7 +52,10 @@ export function jobMetricsWorkerOptions(
     },
   };
   return {
-    interceptors: { activity: [stepMetricsInterceptor(recorder, jobTypeOf)], workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+    interceptors: {
+      activity: [stepMetricsInterceptor(recorder, jobTypeOf), projectCountersInterceptor()],
+      workflowModules: WORKFLOW_INTERCEPTOR_MODULES,
+    },
     sinks,
   };
 }
