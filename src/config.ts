@@ -80,6 +80,7 @@ const trustProxy = z
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   DATA_DIR: z.string().default('.data'),
 
   API_HOST: z.string().default('127.0.0.1'),
@@ -147,6 +148,8 @@ export type Env = z.infer<typeof envSchema>;
 export interface Config {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
+  /** pretty (pino-pretty) by default in development, JSON lines otherwise */
+  logFormat: 'json' | 'pretty';
   dataDir: string;
   /** trustProxy: Express's 'trust proxy' (false: none, a hop count, or addresses/CIDRs/range names) */
   api: { host: string; port: number; appUrl: string; jsonBodyLimit: string; tokenTtlHours: number; trustProxy: false | number | string[] };
@@ -204,6 +207,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
     dataDir,
     api: {
       host: env.API_HOST,

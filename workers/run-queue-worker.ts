@@ -18,7 +18,7 @@ export interface QueueWorkerHooks {
 /** The body of every worker entry point: one process, one task queue. */
 export async function runQueueWorker(queue: TaskQueueName, hooks: QueueWorkerHooks = {}): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, { component: 'worker', taskQueue: queue });
+  const logger = createLogger(config.logLevel, { component: 'worker', queue }, undefined, { pretty: config.logFormat === 'pretty' });
   installWorkerTelemetry(config, logger);
   const deps = buildActivityDeps(config, logger);
   const connection = await NativeConnection.connect({ address: temporalAddress(config) });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { requestLogOptions } from '../observability/logging';
 import { createApiMetrics } from '../observability/metrics/api-metrics';
 import type { AppDeps } from './deps';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
@@ -36,8 +37,7 @@ export function createApp(deps: AppDeps): Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/health' },
+      ...requestLogOptions,
     }),
   );
   // answers under /api carry tokens or a user's data: no shared or browser cache may keep them

@@ -9,7 +9,7 @@ import { rateLimitSettings } from './middleware/rate-limits';
 /** The API process: `node dist/src/api/server.js` in production, spawned by `npm start` in development. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, { component: 'api' });
+  const logger = createLogger(config.logLevel, { component: 'api' }, undefined, { pretty: config.logFormat === 'pretty' });
   const core = createAppServices(config, logger);
   const { db, jobs, auth } = core;
   const app = createApp({ ...core, rateLimits: rateLimitSettings(config) });

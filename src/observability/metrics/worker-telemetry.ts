@@ -1,4 +1,5 @@
-import { Runtime, type ActivityInterceptorsFactory } from '@temporalio/worker';
+import { makeTelemetryFilterString, Runtime, type ActivityInterceptorsFactory } from '@temporalio/worker';
+import { pinoSdkLogger } from '../logging';
 import type { MetricCounter } from '@temporalio/common';
 import type { CleanupResult, RecipientOutcome } from '../../jobs/contract';
 import type { Config } from '../../config';
@@ -6,21 +7,25 @@ import type { Logger } from '../../logger';
 import { stepFailureOutcome } from './activity-interceptor';
 
 /**
- * Each worker process's Prometheus endpoint (WORKER_METRICS_PORT on WORKER_METRICS_HOST, path /metrics): the SDK's own
- * metrics (temporal_* : task slots, poll latencies, schedule-to-start, activity and workflow outcomes) and the
- * project's counters, exported by the SDK's core. Must run before the process's first Temporal connection.
+ * The worker process's SDK runtime, installed before its first Temporal connection:
+ * - logs: the SDK's worker, workflow and activity logs and the Rust core's (forwarded, WARN and up) go through pino,
+ *   one JSON line each with queue, workflowId and runId;
+ * - metrics (when WORKER_METRICS_PORT is set): a Prometheus endpoint on WORKER_METRICS_HOST:WORKER_METRICS_PORT, path
+ *   /metrics, with the SDK's own metrics (temporal_*: task slots, poll and schedule-to-start latencies, activity and
+ *   workflow outcomes) and the project's counters (helpdesk_*).
  */
 export function installWorkerTelemetry(config: Pick<Config, 'metrics'>, logger: Logger): void {
   const { workerPort, workerHost } = config.metrics;
-  if (workerPort === undefined) return;
   Runtime.install({
+    logger: pinoSdkLogger(logger),
     telemetryOptions: {
-      metrics: {
-        prometheus: { bindAddress: `${workerHost}:${workerPort}`, countersTotalSuffix: true, useSecondsForDurations: true },
-      },
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }), forward: {} },
+      ...(workerPort === undefined
+        ? {}
+        : { metrics: { prometheus: { bindAddress: `${workerHost}:${workerPort}`, countersTotalSuffix: true, useSecondsForDurations: true } } }),
     },
   });
-  logger.info({ address: `${workerHost}:${workerPort}` }, 'worker metrics served at /metrics');
+  if (workerPort !== undefined) logger.info({ address: `${workerHost}:${workerPort}` }, 'worker metrics served at /metrics');
 }
 
 interface ProjectCounters {
