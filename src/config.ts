@@ -129,6 +129,7 @@ export const envSchema = z.object({
   METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), 'must be an http(s) URL'),
   CLEANUP_CRON: cronExpression,
   CLEANUP_BATCH_SIZE: positiveInt(5000),
   CLEANUP_CATCHUP_MINUTES: positiveInt(60),
@@ -178,6 +179,8 @@ export interface Config {
   /** flushSeconds: how often workers add their per-minute job metrics; token: the Prometheus scraper's bearer for GET /metrics;
    * workerPort/workerHost: where each worker serves its Prometheus metrics (unset: not served) */
   metrics: { flushSeconds: number; token: string | undefined; workerPort: number | undefined; workerHost: string };
+  /** otlpEndpoint: where traces go over OTLP/HTTP; unset: no traces are exported */
+  tracing: { otlpEndpoint: string | undefined };
   cleanup: { cron: string; batchSize: number; catchupMinutes: number };
   /** login attempts per IP and e-mail, and job starts per token, within each window */
   rateLimits: { loginMax: number; loginAddressMax: number; loginWindowSeconds: number; jobsMax: number; jobsWindowSeconds: number };
@@ -265,6 +268,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       workerPort: env.WORKER_METRICS_PORT,
       workerHost: env.WORKER_METRICS_HOST,
     },
+    tracing: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT },
     cleanup: { cron: env.CLEANUP_CRON.trim(), batchSize: env.CLEANUP_BATCH_SIZE, catchupMinutes: env.CLEANUP_CATCHUP_MINUTES },
     rateLimits: {
       loginMax: env.RATE_LIMIT_LOGIN_MAX,

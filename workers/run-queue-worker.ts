@@ -9,6 +9,7 @@ import { runControlledWorker } from './queue-control';
 import { createQueueControlsRepository } from '../src/db/repositories/queue-controls';
 import { flushJobMetrics } from '../src/observability/metrics/worker-wiring';
 import { installWorkerTelemetry } from '../src/observability/metrics/worker-telemetry';
+import { installTracing } from '../src/observability/tracing';
 
 export interface QueueWorkerHooks {
   /** runs once the worker is connected, before it polls (e.g. ensure the cleanup schedule) */
@@ -20,6 +21,7 @@ export async function runQueueWorker(queue: TaskQueueName, hooks: QueueWorkerHoo
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { component: 'worker', queue }, undefined, { pretty: config.logFormat === 'pretty' });
   installWorkerTelemetry(config, logger);
+  installTracing(`helpdesk-worker-${queue}`, { otlpEndpoint: config.tracing.otlpEndpoint });
   const deps = buildActivityDeps(config, logger);
   const connection = await NativeConnection.connect({ address: temporalAddress(config) });
   try {

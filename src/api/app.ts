@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { requestLogOptions } from '../observability/logging';
+import { traceRequests } from '../observability/tracing';
 import { createApiMetrics } from '../observability/metrics/api-metrics';
 import type { AppDeps } from './deps';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
@@ -26,6 +27,7 @@ export function createApp(deps: AppDeps): Express {
   // X-Forwarded-For is believed only from the proxies TRUST_PROXY names: anyone else could pick their own address
   app.set('trust proxy', deps.config.api.trustProxy);
   app.use(helmet());
+  app.use(traceRequests);
   const metrics = createApiMetrics(deps);
   app.use(metrics.middleware);
   app.use(

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { createAppServices } from '../composition';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
+import { installTracing } from '../observability/tracing';
 import { createTemporalUiGateway } from '../temporal-ui/gateway-app';
 import { createApp } from './app';
 import { rateLimitSettings } from './middleware/rate-limits';
@@ -10,6 +11,7 @@ import { rateLimitSettings } from './middleware/rate-limits';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { component: 'api' }, undefined, { pretty: config.logFormat === 'pretty' });
+  installTracing('helpdesk-api', { otlpEndpoint: config.tracing.otlpEndpoint });
   const core = createAppServices(config, logger);
   const { db, jobs, auth } = core;
   const app = createApp({ ...core, rateLimits: rateLimitSettings(config) });

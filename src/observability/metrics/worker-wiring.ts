@@ -5,10 +5,11 @@ import { stepMetricsInterceptor } from './activity-interceptor';
 import { createJobMetricsRecorder, type JobMetricsRecorder } from './recorder';
 import { createJobMetricsStore } from './store';
 import { projectCountersInterceptor } from './worker-telemetry';
+import { TRACING_WORKFLOW_MODULE, tracingWorkerOptions } from '../tracing';
 import type { JobMetricsSinks } from './workflow-interceptor';
 
 /** The workflow interceptor modules every bundle of the workflows must include (bundleWorkflowCode's workflowInterceptorModules). */
-export const WORKFLOW_INTERCEPTOR_MODULES: string[] = [require.resolve('./workflow-interceptor')];
+export const WORKFLOW_INTERCEPTOR_MODULES: string[] = [require.resolve('./workflow-interceptor'), TRACING_WORKFLOW_MODULE];
 
 const recorders = new WeakMap<Db, JobMetricsRecorder>();
 
@@ -27,12 +28,14 @@ export async function flushJobMetrics(db: Db): Promise<void> {
   await recorders.get(db)?.flush();
 }
 
-/** The Worker.create options that make a worker record its jobs and steps into the per-minute metrics. */
+/** The Worker.create options that make a worker record its jobs and steps into the per-minute metrics and trace them (src/observability/tracing.ts). */
 export function jobMetricsWorkerOptions(
   recorder: JobMetricsRecorder,
   jobTypeOf: (workflowType: string) => string,
 ): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
-  const sinks: InjectedSinks<JobMetricsSinks> = {
+  const tracing = tracingWorkerOptions();
+  const sinks: InjectedSinks<JobMetricsSinks> & typeof tracing.sinks = {
+    ...tracing.sinks,
     jobMetrics: {
       jobFinished: {
         fn(info, sample) {
@@ -53,7 +56,7 @@ export function jobMetricsWorkerOptions(
   };
   return {
     interceptors: {
-      activity: [stepMetricsInterceptor(recorder, jobTypeOf), projectCountersInterceptor()],
+      activity: [...tracing.activity, stepMetricsInterceptor(recorder, jobTypeOf), projectCountersInterceptor()],
       workflowModules: WORKFLOW_INTERCEPTOR_MODULES,
     },
     sinks,
