@@ -12,6 +12,7 @@ import { createAdminCleanupRouter } from './routes/admin-cleanup';
 import { createAdminFailedJobsRouter } from './routes/admin-failed-jobs';
 import { createAdminJobTypesRouter } from './routes/admin-job-types';
 import { createAdminJobsRouter } from './routes/admin-jobs';
+import { createAdminMetricsRouter } from './routes/admin-metrics';
 import { createAdminQueuesRouter } from './routes/admin-queues';
 import { createAdminTemporalUiRouter } from './routes/admin-temporal-ui';
 import { createAuthRouter } from './routes/auth';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createAdminFailedJobsRouter(deps));
   app.use(createAdminJobTypesRouter(deps));
   app.use(createAdminJobsRouter(deps));
+  app.use(createAdminMetricsRouter(deps));
   app.use(createAdminQueuesRouter(deps));
   app.use(createReportsRouter(deps));
   app.use(createTicketEventsRouter(deps));
