@@ -21,6 +21,7 @@ import { createMetricsRouter } from './routes/metrics';
 import { createPagesRouter } from './routes/pages';
 import { createReportsRouter } from './routes/reports';
 import { createTicketEventsRouter } from './routes/ticket-events';
+import { createVendorAssetsRouter } from './routes/vendor-assets';
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createAdminQueuesRouter(deps));
   app.use(createReportsRouter(deps));
   app.use(createTicketEventsRouter(deps));
+  app.use(createVendorAssetsRouter());
   app.use(createPagesRouter());
 
   app.use(notFoundHandler);

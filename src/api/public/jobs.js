@@ -1,4 +1,5 @@
 // @ts-check (tsconfig.public.json)
+import { startCharts } from './charts.js';
 import { announce, api, clearFieldErrors, describeError, el, formatDateTime, renderKeepingFocus, showFieldErrors, startSession, targetOf } from './session.js';
 
 const POLL_MS = 3000;
@@ -16,6 +17,7 @@ const retriedSection = document.getElementById('retried-section');
 const retriedBody = document.getElementById('retried-body');
 let me;
 let pollTimer;
+let charts;
 let workflowsBase = null;
 const retrying = new Set();
 const retryingGroups = new Set();
@@ -459,6 +461,7 @@ startSession({
     notAllowed.hidden = true;
     content.hidden = false;
     failedSection.hidden = !user.permissions.includes('view_failed_jobs');
+    charts ??= startCharts(document.getElementById('charts-section'));
     await loadJobTypes();
     await refresh();
   },
