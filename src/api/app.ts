@@ -13,6 +13,7 @@ import { createAdminFailedJobsRouter } from './routes/admin-failed-jobs';
 import { createAdminJobTypesRouter } from './routes/admin-job-types';
 import { createAdminJobsRouter } from './routes/admin-jobs';
 import { createAdminMetricsRouter } from './routes/admin-metrics';
+import { createAdminJobDetailRouter } from './routes/admin-job-detail';
 import { createAdminQueuesRouter } from './routes/admin-queues';
 import { createAdminTemporalUiRouter } from './routes/admin-temporal-ui';
 import { createAuthRouter } from './routes/auth';
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createAdminAuditRouter(deps));
   app.use(createAdminFailedJobsRouter(deps));
   app.use(createAdminJobTypesRouter(deps));
+  app.use(createAdminJobDetailRouter(deps));
   app.use(createAdminJobsRouter(deps));
   app.use(createAdminMetricsRouter(deps));
   app.use(createAdminQueuesRouter(deps));
