@@ -6,6 +6,7 @@ import type { TaskQueueName } from '../src/jobs/contract';
 import type { ActivityFunctions } from '../src/jobs/job-definition';
 import { jobRegistry, type JobRegistry } from '../src/jobs/registry';
 import { jobMetricsRecorder, jobMetricsWorkerOptions } from '../src/observability/metrics/worker-wiring';
+import { tracedMailer } from '../src/observability/tracing';
 
 export type WorkflowSource = { workflowsPath: string } | { workflowBundle: { codePath: string } };
 
@@ -79,7 +80,7 @@ export function createQueueWorker(options: QueueWorkerOptions): Promise<Worker> 
     namespace: options.namespace,
     taskQueue: options.queue,
     ...options.workflows,
-    activities: queueActivities(registry, options.queue, options.deps),
+    activities: queueActivities(registry, options.queue, { ...deps, mailer: tracedMailer(deps.mailer) }),
     ...queueSlots(registry, options.queue, options.concurrency),
     shutdownGraceTime: SHUTDOWN_GRACE[options.queue],
   });

@@ -14,6 +14,7 @@ import {
 import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
 import type { RequestHandler } from 'express';
+import type { Mailer } from '../mail/outgoing-mail';
 
 /**
  * OpenTelemetry traces: API request → workflow start → workflow → activities, one trace per request. Exported over
@@ -64,3 +65,23 @@ export const traceRequests: RequestHandler = (req, res, next) => {
   });
   context.with(trace.setSpan(context.active(), span), next);
 };
+
+/** The mailer with one client span per send ("smtp send"), a child of the step that sends; recipients are not recorded. */
+export function tracedMailer(mailer: Mailer): Mailer {
+  const tracer = trace.getTracer('helpdesk-mail');
+  return {
+    kind: mailer.kind,
+    close: () => mailer.close(),
+    send: (mail) =>
+      tracer.startActiveSpan(`${mailer.kind} send`, { kind: SpanKind.CLIENT, attributes: { 'mail.transport': mailer.kind } }, async (span) => {
+        try {
+          return await mailer.send(mail);
+        } catch (err) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+          throw err;
+        } finally {
+          span.end();
+        }
+      }),
+  };
+}

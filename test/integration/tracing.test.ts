@@ -34,7 +34,7 @@ describe('OpenTelemetry traces (in-memory exporter)', () => {
     expect(installTracing('helpdesk-test', {})).toBe(false);
   });
 
-  it('one event posted to the API is one connected trace: API span → workflow start → workflow run → each send', async () => {
+  it('one event posted to the API is one connected trace: API span → workflow start → workflow run → each send → its SMTP call', async () => {
     const scene = await createTicketScene(sys.repos);
     const posted = await httpClient(sys.baseUrl, world.tokens.admin).post(`/api/tickets/${scene.ticket.id}/events`, { type: 'closed', actorId: scene.assignee.id });
     expect(posted.status).toBe(202);
@@ -63,5 +63,9 @@ describe('OpenTelemetry traces (in-memory exporter)', () => {
     const sends = inTrace().filter((span) => span.name === 'RunActivity:sendTicketNotification');
     expect(sends).toHaveLength(3);
     for (const send of sends) expect(ancestors(send)).toEqual(expect.arrayContaining(['RunWorkflow:ticketNotificationWorkflow', 'POST /api/tickets/:ticketId/events']));
+    // each SMTP send is a client span under its step
+    const smtp = inTrace().filter((span) => span.name === 'smtp send');
+    expect(smtp).toHaveLength(3);
+    for (const span of smtp) expect(ancestors(span)[0]).toBe('RunActivity:sendTicketNotification');
   }, 90_000);
 });
