@@ -67,6 +67,20 @@ function tallyKey(context: Context): string {
 export function createCleanupActivities(deps: ActivityDeps) {
   const { retention } = deps.repos;
 
+  /** Per-minute job metrics older than RETENTION_METRICS_DAYS (cut off when the step runs: they are aggregates, not records). */
+  async function deleteExpiredMetrics(context: Context, batchSize: number): Promise<number> {
+    const cutoff = new Date(Date.now() - deps.config.retention.metricsDays * DAY_MS);
+    let deleted = 0;
+    for (;;) {
+      const n = await retention.deleteMetricsBatchOlderThan(cutoff, batchSize);
+      deleted += n;
+      context.heartbeat({ table: 'job_metrics', deleted });
+      if (n < batchSize) break;
+    }
+    if (deleted > 0) deps.logger.info({ table: 'job_metrics', deleted, cutoff }, 'expired job metrics deleted');
+    return deleted;
+  }
+
   return {
     /** Fixes the cutoffs once per run: retries and restarts reuse them from history. */
     async planCleanup(input: { dryRun: boolean }): Promise<CleanupPlan> {
@@ -103,6 +117,8 @@ export function createCleanupActivities(deps: ActivityDeps) {
     async deleteExpiredRows(input: { table: RetainedTable; cutoff: string; batchSize: number }): Promise<BatchProgress> {
       const context = Context.current();
       const workflowId = tallyKey(context);
+      // the per-minute job metrics go with the failed jobs' step: the run's command sequence stays the same
+      if (input.table === 'failed_jobs') await deleteExpiredMetrics(context, input.batchSize);
       const started = Date.now();
       for (;;) {
         const batch = await retention.deleteBatchOlderThan(workflowId, input.table, new Date(input.cutoff), input.batchSize);

@@ -15,6 +15,7 @@ import * as m013 from './013_delivery_ticket_scoped_key';
 import * as m014 from './014_api_token_scope';
 import * as m015 from './015_failed_jobs_unique_run';
 import * as m016 from './016_cluster_state';
+import * as m020 from './020_job_metrics';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -42,6 +43,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['014_api_token_scope', m014],
   ['015_failed_jobs_unique_run', m015],
   ['016_cluster_state', m016],
+  ['020_job_metrics', m020],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -13,6 +13,9 @@ import { createRepositories, type Repositories } from './db/repositories';
 import { createWorkerHeartbeatsRepository } from './db/repositories/worker-heartbeats';
 import { JobsGateway } from './jobs/gateway';
 import type { Logger } from './logger';
+import { createJobDetailService } from './observability/job-detail';
+import { createJobMetricsStore } from './observability/metrics/store';
+import { jobSeries, type ChartWindow } from './observability/metrics/series';
 import { createTicketEventsService } from './notifications/ticket-events-service';
 import { createUnsubscribeService } from './notifications/unsubscribe-service';
 import { createReportService } from './reports/report-service';
@@ -30,6 +33,10 @@ export interface AppServices {
   overview: ReturnType<typeof createOverviewService>;
   audit: ReturnType<typeof createAuditService>;
   unsubscribe: ReturnType<typeof createUnsubscribeService>;
+  /** the Jobs page's detail panel */
+  jobDetail: ReturnType<typeof createJobDetailService>;
+  /** the Jobs page's charts, from the workers' per-minute job metrics */
+  jobMetrics: { series(filter: { window: ChartWindow; queue?: string; jobType?: string }): ReturnType<typeof jobSeries> };
   jobTypes: { describe(): ReturnType<typeof describeJobTypes> };
   companies: ReturnType<typeof createCompaniesService>;
 }
@@ -46,6 +53,7 @@ export interface ServiceParts {
 
 export function createServices({ config, logger, db, repos, jobs, storage }: ServiceParts): AppServices {
   const uiUrl = config.temporal.uiUrl;
+  const metricsStore = createJobMetricsStore(db);
   return {
     ticketEvents: createTicketEventsService({ config, repos, jobs }),
     reports: createReportService({ config, db, repos, jobs, storage }),
@@ -61,6 +69,8 @@ export function createServices({ config, logger, db, repos, jobs, storage }: Ser
     }),
     audit: createAuditService(repos),
     unsubscribe: createUnsubscribeService({ config, repos, logger }),
+    jobDetail: createJobDetailService({ jobs, repos, uiUrl }),
+    jobMetrics: { series: (filter) => jobSeries(metricsStore, filter) },
     jobTypes: { describe: () => describeJobTypes(jobs.registry, config.workers) },
     companies: createCompaniesService(repos),
   };

@@ -80,6 +80,7 @@ const trustProxy = z
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   DATA_DIR: z.string().default('.data'),
 
   API_HOST: z.string().default('127.0.0.1'),
@@ -148,6 +149,12 @@ export const envSchema = z.object({
   RETENTION_ACTIVITY_LOG_DAYS: positiveInt(90),
   RETENTION_FAILED_JOB_DAYS: positiveInt(30),
   RETENTION_REPORT_DAYS: positiveInt(7),
+  RETENTION_METRICS_DAYS: positiveInt(7),
+  METRICS_FLUSH_SECONDS: positiveInt(10),
+  METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), 'must be an http(s) URL'),
   CLEANUP_CRON: cronExpression,
   CLEANUP_BATCH_SIZE: positiveInt(5000),
   CLEANUP_CATCHUP_MINUTES: positiveInt(60),
@@ -168,6 +175,8 @@ export type Env = z.infer<typeof envSchema>;
 export interface Config {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
+  /** pretty (pino-pretty) by default in development, JSON lines otherwise */
+  logFormat: 'json' | 'pretty';
   dataDir: string;
   /** trustProxy: Express's 'trust proxy' (false: none, a hop count, or addresses/CIDRs/range names) */
   api: { host: string; port: number; appUrl: string; jsonBodyLimit: string; tokenTtlHours: number; trustProxy: false | number | string[] };
@@ -208,7 +217,12 @@ export interface Config {
   reports: { dir: string; pdfMaxRows: number; maxRunningPerUser: number; exportMaxRowsPerSecond: number; storage: ReportStorageConfig };
   /** healthPort: the worker process's GET /health (unset: none) */
   workers: { concurrency: { default: number; notifications: number; reports: number }; healthPort: number | undefined };
-  retention: { activityLogDays: number; failedJobDays: number; reportDays: number };
+  retention: { activityLogDays: number; failedJobDays: number; reportDays: number; metricsDays: number };
+  /** flushSeconds: how often workers add their per-minute job metrics; token: the Prometheus scraper's bearer for GET /metrics;
+   * workerPort/workerHost: where each worker serves its Prometheus metrics (unset: not served) */
+  metrics: { flushSeconds: number; token: string | undefined; workerPort: number | undefined; workerHost: string };
+  /** otlpEndpoint: where traces go over OTLP/HTTP; unset: no traces are exported */
+  tracing: { otlpEndpoint: string | undefined };
   cleanup: { cron: string; batchSize: number; catchupMinutes: number };
   /** login attempts per IP and e-mail, and job starts per token, within each window */
   /** redisUrl: where the counters live (unset: the database), shared by every API process */
@@ -279,6 +293,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
     dataDir,
     api: {
       host: env.API_HOST,
@@ -335,7 +350,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       activityLogDays: env.RETENTION_ACTIVITY_LOG_DAYS,
       failedJobDays: env.RETENTION_FAILED_JOB_DAYS,
       reportDays: env.RETENTION_REPORT_DAYS,
+      metricsDays: env.RETENTION_METRICS_DAYS,
     },
+    metrics: {
+      flushSeconds: env.METRICS_FLUSH_SECONDS,
+      token: env.METRICS_TOKEN,
+      workerPort: env.WORKER_METRICS_PORT,
+      workerHost: env.WORKER_METRICS_HOST,
+    },
+    tracing: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT },
     cleanup: { cron: env.CLEANUP_CRON.trim(), batchSize: env.CLEANUP_BATCH_SIZE, catchupMinutes: env.CLEANUP_CATCHUP_MINUTES },
     rateLimits: {
       loginMax: env.RATE_LIMIT_LOGIN_MAX,

@@ -13,7 +13,20 @@ const REDACTED_PATHS = [
   '*.smtpUrl',
 ];
 
-export function createLogger(level: string, bindings: Record<string, unknown> = {}, destination?: DestinationStream): Logger {
+/**
+ * pretty: human-readable lines through pino-pretty (what `npm start` uses in development); otherwise one JSON line per entry.
+ * A destination given (tests) always gets JSON.
+ */
+export function createLogger(
+  level: string,
+  bindings: Record<string, unknown> = {},
+  destination?: DestinationStream,
+  format: { pretty?: boolean } = {},
+): Logger {
   const options = { level, base: { pid: process.pid, ...bindings }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
-  return destination ? pino(options, destination) : pino(options);
+  if (destination) return pino(options, destination);
+  if (format.pretty) {
+    return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } });
+  }
+  return pino(options);
 }

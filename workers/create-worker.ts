@@ -5,6 +5,8 @@ import type { Config } from '../src/config';
 import type { TaskQueueName } from '../src/jobs/contract';
 import type { ActivityFunctions } from '../src/jobs/job-definition';
 import { jobRegistry, type JobRegistry } from '../src/jobs/registry';
+import { jobMetricsRecorder, jobMetricsWorkerOptions } from '../src/observability/metrics/worker-wiring';
+import { tracedMailer } from '../src/observability/tracing';
 
 export type WorkflowSource = { workflowsPath: string } | { workflowBundle: { codePath: string } };
 
@@ -69,13 +71,19 @@ export function queueSlots(registry: JobRegistry, queue: TaskQueueName, concurre
 
 export function createQueueWorker(options: QueueWorkerOptions): Promise<Worker> {
   const registry = options.registry ?? jobRegistry;
+  const { deps } = options;
+  const jobTypeOf = (workflowType: string) => registry.definitions.find((d) => d.workflowType === workflowType)?.jobType ?? workflowType;
+  const metrics = jobMetricsWorkerOptions(jobMetricsRecorder(deps.db, deps.logger, deps.config.metrics.flushSeconds * 1000), jobTypeOf);
+  // a prebuilt bundle already holds the workflow interceptors (bundled with WORKFLOW_INTERCEPTOR_MODULES)
+  if (!('workflowsPath' in options.workflows)) metrics.interceptors = { ...metrics.interceptors, workflowModules: [] };
   return Worker.create({
+    ...metrics,
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.queue,
     ...(options.identity ? { identity: options.identity } : {}),
     ...options.workflows,
-    activities: queueActivities(registry, options.queue, options.deps),
+    activities: queueActivities(registry, options.queue, { ...deps, mailer: tracedMailer(deps.mailer) }),
     ...queueSlots(registry, options.queue, options.concurrency),
     shutdownGraceTime: SHUTDOWN_GRACE[options.queue],
   });

@@ -8,6 +8,9 @@ import { createQueueWorker, workflowSource } from './create-worker';
 import { runControlledWorker } from './queue-control';
 import { createQueueControlsRepository } from '../src/db/repositories/queue-controls';
 import { joinFleet, workerIdentity } from './worker-fleet';
+import { flushJobMetrics } from '../src/observability/metrics/worker-wiring';
+import { installWorkerTelemetry } from '../src/observability/metrics/worker-telemetry';
+import { installTracing } from '../src/observability/tracing';
 
 export interface QueueWorkerHooks {
   /** runs once the worker is connected, before it polls (e.g. ensure the cleanup schedule) */
@@ -17,7 +20,9 @@ export interface QueueWorkerHooks {
 /** The body of every worker entry point: one process, one task queue. */
 export async function runQueueWorker(queue: TaskQueueName, hooks: QueueWorkerHooks = {}): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, { component: 'worker', taskQueue: queue });
+  const logger = createLogger(config.logLevel, { component: 'worker', queue }, undefined, { pretty: config.logFormat === 'pretty' });
+  installWorkerTelemetry(config, logger);
+  installTracing(`helpdesk-worker-${queue}`, { otlpEndpoint: config.tracing.otlpEndpoint });
   const deps = buildActivityDeps(config, logger);
   const connection = await NativeConnection.connect({ address: temporalAddress(config) });
   try {
@@ -49,6 +54,7 @@ export async function runQueueWorker(queue: TaskQueueName, hooks: QueueWorkerHoo
     logger.info({ exit }, exit === 'restart' ? 'worker drained for a graceful restart' : 'worker stopped');
   } finally {
     await connection.close();
+    await flushJobMetrics(deps.db);
     await closeActivityDeps(deps);
   }
 }

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { createAppServices } from '../composition';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
+import { installTracing } from '../observability/tracing';
 import { createTemporalUiGateway } from '../temporal-ui/gateway-app';
 import { createApp } from './app';
 import { sharedRateLimitSettings } from './middleware/rate-limits';
@@ -9,7 +10,8 @@ import { sharedRateLimitSettings } from './middleware/rate-limits';
 /** The API process: `node dist/src/api/server.js` in production, spawned by `npm start` in development. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, { component: 'api' });
+  const logger = createLogger(config.logLevel, { component: 'api' }, undefined, { pretty: config.logFormat === 'pretty' });
+  installTracing('helpdesk-api', { otlpEndpoint: config.tracing.otlpEndpoint });
   const core = createAppServices(config, logger);
   const { db, jobs, auth } = core;
   // the rate-limit counters live in Redis or the database, so every API process counts against one budget

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../observability/metrics/worker-wiring';
 import { loadConfig, temporalAddress, type Config } from '../config';
 import { prepareDatabase } from '../db/prepare';
 import { DEMO_LOGINS, DEMO_PASSWORD, isDatabaseEmpty, seedDemoData } from '../db/seed-demo';
@@ -78,6 +79,7 @@ async function workflowBundleFor(config: Config): Promise<string> {
   say('bundling the workflows');
   const { code } = await bundleWorkflowCode({
     workflowsPath: path.join(PROJECT_ROOT, 'workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: say, error: say, log: () => undefined },
   });
   const file = path.join(config.dataDir, 'workflow-bundle.js');

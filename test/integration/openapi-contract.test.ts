@@ -16,6 +16,8 @@ const NOT_OPERATIONS = new Set([
   'GET /dev/mailbox',
   'GET /unsubscribe/:token',
   'POST /unsubscribe/:token',
+  // the Prometheus exposition (text format) for scrapers
+  'GET /metrics',
 ]);
 
 describe('the OpenAPI document against the routes the API serves', () => {

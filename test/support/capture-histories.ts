@@ -16,6 +16,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 // the SDK documents historyToJSON at this path; it has no other export
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/observability/metrics/worker-wiring';
 import type { Role } from '../../src/auth/permissions';
 import { seedBulkTickets } from '../../src/db/seed-bulk';
 import type { User } from '../../src/db/repositories/users';
@@ -334,7 +335,7 @@ async function main(): Promise<void> {
     } else {
       say(`Temporal at ${address}, namespace ${namespace}`);
     }
-    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') });
+    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: new DefaultLogger('WARN') });
     const workflowBundlePath = path.join(tmpDir, 'workflow-bundle.js');
     fs.writeFileSync(workflowBundlePath, bundle.code);
     // the test harness, pointed at a scratch SQLite file in tmpDir

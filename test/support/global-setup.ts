@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/observability/metrics/worker-wiring';
 import { resolveTemporalCli } from '../../src/temporal/cli-resolver';
 import { startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
 import { freePort } from './ports';
@@ -20,7 +21,7 @@ export default async function globalSetup(): Promise<void> {
     freePort().then((port) =>
       startDevServer({ cli, port, namespaces, logFile: path.join(tmpDir, 'temporal.log') }),
     ),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietBundlerLogger }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: quietBundlerLogger }),
   ]);
   globalThis.__helpdeskDevServer = server;
   const workflowBundlePath = path.join(tmpDir, 'workflow-bundle.js');

@@ -11,7 +11,9 @@ describe('configuration', () => {
     expect(config.mail.smtpUrl).toBeUndefined();
     expect(config.mail.smtpMaxConnections).toBe(3);
     expect(config.workers.concurrency).toEqual({ default: 3, notifications: 3, reports: 3 });
-    expect(config.retention).toEqual({ activityLogDays: 90, failedJobDays: 30, reportDays: 7 });
+    expect(config.retention).toEqual({ activityLogDays: 90, failedJobDays: 30, reportDays: 7, metricsDays: 7 });
+    expect(config.metrics).toEqual({ flushSeconds: 10, token: undefined, workerPort: undefined, workerHost: '127.0.0.1' });
+    expect(config.tracing).toEqual({ otlpEndpoint: undefined });
     expect(config.cleanup).toEqual({ cron: '0 3 * * *', batchSize: 5000, catchupMinutes: 60 });
     expect(config.reports.pdfMaxRows).toBe(50_000);
     expect(config.database).toMatchObject({ acquireTimeoutMs: 5000, connectTimeoutMs: 5000, queryTimeoutMs: 5000 });

@@ -1,3 +1,5 @@
+import { adminJobDetailRouteDocs } from '../routes/admin-job-detail';
+import { adminMetricsRouteDocs } from '../routes/admin-metrics';
 import { companiesRouteDocs } from '../routes/companies';
 import { devMailboxRouteDocs } from '../routes/dev-mailbox';
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
@@ -38,6 +40,8 @@ export function allRouteDocs(): RouteDoc[] {
     ...ticketEventsRouteDocs,
     ...companiesRouteDocs,
     ...devMailboxRouteDocs,
+    ...adminMetricsRouteDocs,
+    ...adminJobDetailRouteDocs,
   ];
 }
 

@@ -1,4 +1,6 @@
 // @ts-check (tsconfig.public.json)
+import { startCharts } from './charts.js';
+import { startJobDetail } from './job-detail.js';
 import { announce, api, clearFieldErrors, confirmAction, describeError, el, formatDateTime, renderKeepingFocus, showFieldErrors, startSession, targetOf } from './session.js';
 
 const POLL_MS = 3000;
@@ -16,6 +18,8 @@ const retriedSection = document.getElementById('retried-section');
 const retriedBody = document.getElementById('retried-body');
 let me;
 let pollTimer;
+let charts;
+let jobDetail;
 let workflowsBase = null;
 const retrying = new Set();
 const retryingGroups = new Set();
@@ -35,8 +39,10 @@ function temporalLink(href, text, label, focusKey) {
 }
 
 function workflowLink(workflowId, label, focusKey) {
-  if (!workflowsBase) return el('span', { class: 'error-text', text: workflowId });
-  return temporalLink(`${workflowsBase}/${encodeURIComponent(workflowId)}`, workflowId, `${label} ${workflowId} in the Temporal UI`, focusKey);
+  // every workflow shown can be opened in the job detail panel (job-detail.js listens for data-job-detail)
+  const details = el('button', { type: 'button', class: 'secondary', dataset: { jobDetail: workflowId }, 'aria-label': `Details of ${workflowId}`, text: 'Details' });
+  if (!workflowsBase) return el('span', {}, el('span', { class: 'error-text', text: workflowId }), ' ', details);
+  return el('span', {}, temporalLink(`${workflowsBase}/${encodeURIComponent(workflowId)}`, workflowId, `${label} ${workflowId} in the Temporal UI`, focusKey), ' ', details);
 }
 
 /** per task queue: the dead-letter entries of the last 24 h and how many were since retried successfully */
@@ -557,6 +563,8 @@ startSession({
     notAllowed.hidden = true;
     content.hidden = false;
     failedSection.hidden = !user.permissions.includes('view_failed_jobs');
+    charts ??= startCharts(document.getElementById('charts-section'));
+    jobDetail ??= startJobDetail(document.getElementById('job-detail-section'));
     await loadJobTypes();
     await refresh();
     // the most recent jobs show at once; the form narrows them down

@@ -60,6 +60,11 @@ export function createRetentionRepository(db: Db) {
         return { deleted, tally: await addToTally(trx, workflowId, { [TALLY_FIELD[table]]: deleted }) };
       });
     },
+    /** Deletes up to batchSize of the per-minute job metrics rows older than the cutoff (RETENTION_METRICS_DAYS); returns how many went. */
+    async deleteMetricsBatchOlderThan(cutoff: Date, batchSize: number): Promise<number> {
+      const ids = await db('job_metrics').where('minute', '<', cutoff).orderBy('id').limit(batchSize).pluck('id');
+      return ids.length === 0 ? 0 : db('job_metrics').whereIn('id', ids).del();
+    },
     async expiredReports(cutoff: Date, limit: number): Promise<Array<{ id: number; fileName: string | null }>> {
       const rows = await db('reports')
         .where('created_at', '<', cutoff)

@@ -1,3 +1,4 @@
+import { tracingClientInterceptors } from '../../observability/tracing';
 import { Client, type ScheduleDescription, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
 import type { Logger } from '../../logger';
 import { JOB_TYPES, type CleanupInput, type GenerateReportInput, type TaskQueueName, type TicketNotificationInput } from '../contract';
@@ -62,7 +63,7 @@ export class JobsGateway {
 
   static create(options: JobsGatewayOptions): JobsGateway {
     const connection = GatewayConnection.lazyTo(options.address);
-    const client = new Client({ connection, namespace: options.namespace });
+    const client = new Client({ connection, namespace: options.namespace, interceptors: tracingClientInterceptors() });
     return new JobsGateway(connection, client, options.logger, options.registry);
   }
 
