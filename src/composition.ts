@@ -13,6 +13,7 @@ import { createRepositories, type Repositories } from './db/repositories';
 import { createWorkerHeartbeatsRepository } from './db/repositories/worker-heartbeats';
 import { JobsGateway } from './jobs/gateway';
 import type { Logger } from './logger';
+import { createDevMailbox } from './dev-mailbox/dev-mailbox';
 import { createJobDetailService } from './observability/job-detail';
 import { createJobMetricsStore } from './observability/metrics/store';
 import { jobSeries, type ChartWindow } from './observability/metrics/series';
@@ -33,6 +34,8 @@ export interface AppServices {
   overview: ReturnType<typeof createOverviewService>;
   audit: ReturnType<typeof createAuditService>;
   unsubscribe: ReturnType<typeof createUnsubscribeService>;
+  /** the outbox folder read as an inbox (served in development without SMTP_URL only) */
+  devMailbox: ReturnType<typeof createDevMailbox>;
   /** the Jobs page's detail panel */
   jobDetail: ReturnType<typeof createJobDetailService>;
   /** the Jobs page's charts, from the workers' per-minute job metrics */
@@ -70,6 +73,7 @@ export function createServices({ config, logger, db, repos, jobs, storage }: Ser
     audit: createAuditService(repos),
     unsubscribe: createUnsubscribeService({ config, repos, logger }),
     jobDetail: createJobDetailService({ jobs, repos, uiUrl }),
+    devMailbox: createDevMailbox(config.mail.outboxDir),
     jobMetrics: { series: (filter) => jobSeries(metricsStore, filter) },
     jobTypes: { describe: () => describeJobTypes(jobs.registry, config.workers) },
     companies: createCompaniesService(repos),

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { notFound } from '../../errors';
-import { createDevMailbox, devMailboxEnabled } from '../../dev-mailbox/dev-mailbox';
+import { devMailboxEnabled } from '../../dev-mailbox/dev-mailbox';
 import type { AppDeps } from '../deps';
 import { asyncHandler } from '../middleware/async-handler';
 import { requireAuth, requirePermission } from '../middleware/auth';
@@ -30,7 +30,7 @@ export const devMailboxRouteDocs = routeDocs([
 /** Development only: the outbox folder as an inbox, for admins (GET /api/dev/mailbox); absent in production or with SMTP_URL. */
 export function createDevMailboxRouter(deps: AppDeps): Router {
   const router = Router();
-  const mailbox = createDevMailbox(deps.config.mail.outboxDir);
+  const { devMailbox: mailbox } = deps.services;
   router.get(
     '/api/dev/mailbox',
     (_req, _res, next) => next(devMailboxEnabled(deps.config) ? undefined : notFound('Dev mailbox')),
