@@ -15,9 +15,10 @@ import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry'
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
 import type { RequestHandler } from 'express';
 import type { Mailer } from '../mail/outgoing-mail';
+import { instrumentDatabase } from './database-tracing';
 
 /**
- * OpenTelemetry traces: API request → workflow start → workflow → activities, one trace per request. Exported over
+ * OpenTelemetry traces: API request → workflow start → workflow → activities → SMTP and database, one trace per request. Exported over
  * OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set (the exporter reads the standard OTEL_* variables), nothing
  * otherwise. The workflow spans leave the sandbox through the interceptors package's `exporter` sink.
  */
@@ -35,6 +36,8 @@ export function installTracing(serviceName: string, options: { processor?: SpanP
   provider.register();
   // outgoing HTTP (webhooks, the OTLP exporter's own calls are skipped by it) and incoming requests where http loads after this
   registerInstrumentations({ instrumentations: [new HttpInstrumentation()] });
+  // every knex query (API requests and activities alike), as a child of what runs it; queries outside a trace are not recorded
+  instrumentDatabase(provider);
   return true;
 }
 
@@ -66,16 +69,18 @@ export const traceRequests: RequestHandler = (req, res, next) => {
   context.with(trace.setSpan(context.active(), span), next);
 };
 
-/** The mailer with one client span per send ("smtp send"), a child of the step that sends; recipients are not recorded. */
+/** The mailer with one client span per send ("smtp send"), a child of the step that sends; addresses and bodies are not recorded, only counts. */
 export function tracedMailer(mailer: Mailer): Mailer {
   const tracer = trace.getTracer('helpdesk-mail');
   return {
     kind: mailer.kind,
     close: () => mailer.close(),
     send: (mail) =>
-      tracer.startActiveSpan(`${mailer.kind} send`, { kind: SpanKind.CLIENT, attributes: { 'mail.transport': mailer.kind } }, async (span) => {
+      tracer.startActiveSpan(`${mailer.kind} send`, { kind: SpanKind.CLIENT, attributes: { 'mail.transport': mailer.kind, 'mail.recipient_count': 1 } }, async (span) => {
         try {
-          return await mailer.send(mail);
+          const sent = await mailer.send(mail);
+          span.setAttribute('mail.accepted_count', sent.accepted.length);
+          return sent;
         } catch (err) {
           span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
           throw err;

@@ -34,7 +34,7 @@ describe('OpenTelemetry traces (in-memory exporter)', () => {
     expect(installTracing('helpdesk-test', {})).toBe(false);
   });
 
-  it('one event posted to the API is one connected trace: API span → workflow start → workflow run → each send → its SMTP call', async () => {
+  it('one event posted to the API is one connected trace: API span → workflow start → workflow run → each send → its SMTP call and database queries', async () => {
     const scene = await createTicketScene(sys.repos);
     const posted = await httpClient(sys.baseUrl, world.tokens.admin).post(`/api/tickets/${scene.ticket.id}/events`, { type: 'closed', actorId: scene.assignee.id });
     expect(posted.status).toBe(202);
@@ -66,6 +66,21 @@ describe('OpenTelemetry traces (in-memory exporter)', () => {
     // each SMTP send is a client span under its step
     const smtp = inTrace().filter((span) => span.name === 'smtp send');
     expect(smtp).toHaveLength(3);
-    for (const span of smtp) expect(ancestors(span)[0]).toBe('RunActivity:sendTicketNotification');
+    for (const span of smtp) {
+      expect(ancestors(span)[0]).toBe('RunActivity:sendTicketNotification');
+      // counts only: no address, subject or body on the span
+      expect(span.attributes).toEqual({ 'mail.transport': 'smtp', 'mail.recipient_count': 1, 'mail.accepted_count': 1 });
+    }
+    // each database query is a client span under what ran it: the API request's own (token, ticket, actor) and each send step's (the ledger)
+    const queries = inTrace().filter((span) => span.attributes['db.system'] !== undefined);
+    for (const query of queries) expect(query.attributes['db.system']).toBe(process.env.DATABASE_URL ? 'mysql2' : 'better-sqlite3');
+    expect(queries.filter((query) => ancestors(query)[0] === 'POST /api/tickets/:ticketId/events').length).toBeGreaterThan(0);
+    for (const send of sends) {
+      const own = queries.filter((query) => query.parentSpanId === send.spanContext().spanId);
+      expect(own.map((query) => query.attributes['db.sql.table'])).toContain('notification_deliveries');
+    }
+    // statements are parameterised: the recipients' addresses never reach a span
+    const addresses = [scene.requester.email, scene.clientWatcher.email, scene.agentWatcher.email].map((a) => a.toLowerCase());
+    for (const span of inTrace()) expect(addresses.filter((address) => JSON.stringify(span.attributes).toLowerCase().includes(address))).toEqual([]);
   }, 90_000);
 });
