@@ -63,7 +63,7 @@ export function createServices({ config, logger, db, repos, jobs, storage }: Ser
     cleanup: createCleanupService(jobs, repos),
     failedJobs: createFailedJobsService({ repos, jobs }),
     queues: createQueuesService(repos),
-    jobSearch: createJobsService({ jobs, uiUrl }),
+    jobSearch: createJobsService({ jobs, uiUrl, failedJobs: repos.failedJobs }),
     overview: createOverviewService({
       jobs,
       uiUrl,

@@ -3,9 +3,18 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { badRequest, notFound } from '../errors';
 import type { HistoryEvent, JobExecutionSummary, JobsGateway } from '../jobs/gateway';
 import { deliveryNote } from '../notifications/delivery-state';
-import { buildJobQuery, temporalUiLink, type JobSearch } from './job-query';
+import type { FailedJob, FailedJobFilter } from '../db/repositories/failed-jobs';
+import { buildJobQuery, temporalUiLink, WORKFLOW_ID_PATTERN, type JobSearch } from './job-query';
 
-export const WORKFLOW_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,190}$/;
+export { WORKFLOW_ID_PATTERN };
+
+/** How many of an error type's most recent dead-letter entries a search by error type looks at. */
+export const ERROR_TYPE_SEARCH_LIMIT = 100;
+
+export type JobSearchRequest = Omit<JobSearch, 'deadLetters'> & {
+  /** a failure's error type, as the dead-letter list (failed_jobs) records it */
+  errorType?: string;
+};
 
 function tagsOf(execution: Pick<WorkflowExecutionInfo, 'typedSearchAttributes'>): Record<string, unknown> {
   return Object.fromEntries(execution.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value]));
@@ -96,11 +105,24 @@ function decodePageToken(query: string, pageToken: string): Buffer {
   throw badRequest('Invalid job search', [{ field: 'query.nextPageToken', message: 'does not belong to this search' }]);
 }
 
-export function createJobsService(deps: { jobs: JobsGateway; uiUrl: string }) {
+export function createJobsService(deps: {
+  jobs: JobsGateway;
+  uiUrl: string;
+  failedJobs: { list(filter: FailedJobFilter & { limit: number }): Promise<FailedJob[]> };
+}) {
   const { jobs } = deps;
   return {
-    async search(search: JobSearch, pageSize: number, nextPageToken?: string) {
-      const query = buildJobQuery(search);
+    async search(request: JobSearchRequest, pageSize: number, nextPageToken?: string) {
+      const { errorType, ...search } = request;
+      if (search.eventId !== undefined && search.ticketId === undefined) {
+        throw badRequest('Invalid job search', [{ field: 'query.eventId', message: 'needs ticketId: event ids are scoped to their ticket' }]);
+      }
+      // Temporal's visibility does not index why a run failed: the dead-letter list does, per run
+      const deadLetters =
+        errorType === undefined
+          ? undefined
+          : (await deps.failedJobs.list({ errorType, limit: ERROR_TYPE_SEARCH_LIMIT })).map((job) => ({ workflowId: job.workflowId, runId: job.runId }));
+      const query = buildJobQuery({ ...search, deadLetters });
       const page = await jobs.listWorkflowPage(query, pageSize, nextPageToken ? decodePageToken(query, nextPageToken) : undefined);
       return {
         query,

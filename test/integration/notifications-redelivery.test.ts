@@ -125,7 +125,7 @@ describe('outage redelivery on durable timers, on the time-skipping test server'
     expect(Date.parse(status.delivery!.nextTryAt as string) - t0).toBeGreaterThan(5 * 60_000 - 1);
     expect(status.deliveries.find((d) => d.recipient === stuck)).toMatchObject({ status: 'pending', errorType: 'SmtpTransientFailure' });
     // the Jobs page's job shows the same
-    const job = await createJobsService({ jobs: gateway(), uiUrl: 'http://ui.test' }).get(handle.workflowId);
+    const job = await createJobsService({ jobs: gateway(), uiUrl: 'http://ui.test', failedJobs: h.system.repos.failedJobs }).get(handle.workflowId);
     expect(job).toMatchObject({ status: 'RUNNING', note: status.delivery!.summary });
 
     await handle.result();

@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { EXECUTION_STATUSES, JOB_TYPE_VALUES, QUEUE_VALUES } from '../../admin/job-query';
-import { WORKFLOW_ID_PATTERN } from '../../admin/jobs-service';
+import { EXECUTION_STATUSES, JOB_TYPE_VALUES, QUEUE_VALUES, WORKFLOW_ID_PATTERN } from '../../admin/job-query';
+import { ERROR_TYPE_SEARCH_LIMIT } from '../../admin/jobs-service';
+import { EVENT_ID_PATTERN } from '../../notifications/ticket-events-service';
 import type { AppDeps } from '../deps';
 import { asyncHandler } from '../middleware/async-handler';
 import { requireAuth, requirePermission } from '../middleware/auth';
@@ -27,11 +28,19 @@ const searchFields = z
     companyId: idString.optional(),
     from: isoDateTime.transform((v) => new Date(v)).optional(),
     to: isoDateTime.transform((v) => new Date(v)).optional(),
+    closedFrom: isoDateTime.transform((v) => new Date(v)).optional(),
+    closedTo: isoDateTime.transform((v) => new Date(v)).optional(),
+    workflowId: z.string().regex(WORKFLOW_ID_PATTERN, 'is not a workflow id').optional(),
+    eventId: z.string().regex(EVENT_ID_PATTERN, 'must be 1-100 letters, digits, ".", "_", ":" or "-"').optional(),
+    errorType: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'must be 1-64 letters, digits, "_", ".", ":" or "-"').optional(),
     pageSize: countString(1, 100).default('20'),
     nextPageToken: z.string().max(4096).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be a token returned by the previous page').optional(),
   })
   .strict();
-const searchQuery = searchFields.refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be after to', path: ['from'] });
+const searchQuery = searchFields
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be after to', path: ['from'] })
+  .refine((q) => !q.closedFrom || !q.closedTo || q.closedFrom <= q.closedTo, { message: 'must not be after closedTo', path: ['closedFrom'] })
+  .refine((q) => q.eventId === undefined || q.ticketId !== undefined, { message: 'needs ticketId: event ids are scoped to their ticket', path: ['eventId'] });
 const jobParams = z.object({ workflowId: z.string().regex(WORKFLOW_ID_PATTERN, 'is not a workflow id') });
 
 const jobSummary = z.object({
@@ -71,8 +80,13 @@ export const adminJobsRouteDocs = routeDocs([
     method: 'get',
     path: '/api/admin/jobs',
     operationId: 'searchJobs',
-    summary: 'Search jobs (workflow executions) by type, status, queue, ticket, company and time',
-    description: '`nextPageToken` (when not null) fetches the next page of the same search.',
+    summary: 'Search jobs (workflow executions) by type, status, queue, ticket, company, time, workflow id, event id and error type',
+    description: [
+      '`nextPageToken` (when not null) fetches the next page of the same search.',
+      '`from`/`to` bound the start time, `closedFrom`/`closedTo` the end time (both inclusive).',
+      '`workflowId` is exact. `eventId` (with `ticketId`) finds the ticket event\'s notification workflow and its dead-letter retries.',
+      `\`errorType\` finds the runs whose failure the dead-letter list recorded with that type (its ${ERROR_TYPE_SEARCH_LIMIT} most recent entries).`,
+    ].join(' '),
     tag: 'Admin: jobs',
     access: 'view_horizon',
     request: { query: searchFields },
