@@ -33,25 +33,71 @@ async function loadUPlot() {
 const label = (series) => `${series.queue} / ${series.jobType}`;
 const timeText = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
-function tableFor(measure, data) {
+/** The jobs behind one bucket of one series: its queue and job type, ended within the bucket (failed ones for the failure rate). */
+function pickOf(measure, data, seriesIndex, pointIndex) {
+  const series = data.series[seriesIndex];
+  const from = Date.parse(series.points[pointIndex].t);
+  return {
+    queue: series.queue,
+    jobType: series.jobType,
+    from,
+    to: from + data.bucketMinutes * 60_000,
+    failedOnly: measure.key === 'failureRate',
+  };
+}
+
+/** Whether a bucket of a series has jobs to list (for the failure rate: failed ones). */
+function hasJobs(measure, point) {
+  return measure.key === 'failureRate' ? point.failed > 0 : point.completed + point.failed + point.cancelled > 0;
+}
+
+function tableFor(measure, data, onPick) {
   const head = el('tr', {}, el('th', { scope: 'col', text: 'Time' }), ...data.series.map((s) => el('th', { scope: 'col', text: label(s) })));
   const times = data.series[0]?.points.map((p) => p.t) ?? [];
   const rows = times
-    .map((t, i) => ({ t, values: data.series.map((s) => s.points[i][measure.key]) }))
+    .map((t, i) => ({ t, i, values: data.series.map((s) => s.points[i][measure.key]) }))
     // the table lists the buckets where something happened: 96 empty rows say nothing
     .filter((row) => row.values.some((v) => v !== null && v !== 0));
-  const body = rows.map((row) =>
-    el('tr', {}, el('th', { scope: 'row', text: timeText(row.t) }), ...row.values.map((v) => el('td', { text: v === null ? '–' : measure.format(v) }))),
-  );
+  const valueCell = (row, v, seriesIndex) => {
+    const text = v === null ? '–' : measure.format(v);
+    const point = data.series[seriesIndex].points[row.i];
+    if (!onPick || !hasJobs(measure, point)) return el('td', { text });
+    const end = new Date(Date.parse(row.t) + data.bucketMinutes * 60_000).toISOString();
+    const what = `${measure.key === 'failureRate' ? 'failed ' : ''}${label(data.series[seriesIndex])} jobs that ended ${timeText(row.t)}–${timeText(end)}`;
+    const button = el('button', { type: 'button', class: 'chart-pick', 'aria-label': `List the ${what}`, title: `List the ${what}`, text });
+    button.addEventListener('click', () => onPick(pickOf(measure, data, seriesIndex, row.i)));
+    return el('td', {}, button);
+  };
+  const body = rows.map((row) => el('tr', {}, el('th', { scope: 'row', text: timeText(row.t) }), ...row.values.map((v, s) => valueCell(row, v, s))));
   if (body.length === 0) body.push(el('tr', {}, el('td', { colspan: String(data.series.length + 1), text: 'No jobs ended in this window.' })));
   return el('table', { class: 'chart-table', dataset: { measure: measure.key } }, el('caption', { text: `${measure.title}, by time` }), el('thead', {}, head), el('tbody', {}, ...body));
+}
+
+/** A click on a chart picks the bucket under the cursor and, of the series with jobs there, the one drawn nearest to it. */
+function listenForPicks(plot, measure, data, onPick) {
+  plot.over.addEventListener('click', () => {
+    const index = plot.cursor.idx;
+    if (index === null || index === undefined) return;
+    /** @type {{ s: number, distance: number } | null} */
+    let best = null;
+    data.series.forEach((series, s) => {
+      const point = series.points[index];
+      const value = point[measure.key];
+      if (value === null || !hasJobs(measure, point)) return;
+      const distance = Math.abs(plot.valToPos(value, 'y') - (plot.cursor.top ?? 0));
+      if (!best || distance < best.distance) best = { s, distance };
+    });
+    const nearest = /** @type {{ s: number, distance: number } | null} */ (best);
+    if (nearest) onPick(pickOf(measure, data, nearest.s, index));
+  });
 }
 
 /**
  * Renders the charts section into `section` (which holds a heading with id charts-title) and refreshes it every
  * minute while the page is open. Keyboard: the window buttons are real buttons; each table sits in a <details>.
+ * `onPick` receives the bucket a chart point or a table cell names ({ queue, jobType, from, to, failedOnly }).
  */
-export function startCharts(section) {
+export function startCharts(section, /** @type {{ onPick?: (pick: object) => void }} */ { onPick } = {}) {
   let range = '1h';
   let timer;
   const status = el('p', { class: 'muted', role: 'status', text: 'Loading charts…' });
@@ -92,7 +138,7 @@ export function startCharts(section) {
       figure.append(plot);
       charts.append(figure);
       const plotWidth = Math.min(widthNow(), figure.clientWidth || widthNow());
-      plots.push(new uPlot(
+      const drawn = new uPlot(
         {
           width: plotWidth,
           height: 160,
@@ -102,8 +148,14 @@ export function startCharts(section) {
         },
         [xs, ...data.series.map((s) => s.points.map((p) => p[measure.key]))],
         plot,
-      ));
-      figure.append(el('details', {}, el('summary', { text: `${measure.title} as a table` }), tableFor(measure, data)));
+      );
+      plots.push(drawn);
+      if (onPick) {
+        plot.classList.add('chart-pickable');
+        plot.title = 'Click a point to list its jobs';
+        listenForPicks(drawn, measure, data, onPick);
+      }
+      figure.append(el('details', {}, el('summary', { text: `${measure.title} as a table` }), tableFor(measure, data, onPick)));
     }
   }
 

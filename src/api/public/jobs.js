@@ -345,10 +345,10 @@ const searchMore = document.getElementById('search-more');
 let searchParams = null;
 let searchNextPage = null;
 
-/** The form as query parameters; dates become the start or the end of that day in the admin's time zone. */
+/** The form as query parameters; dates become the start or the end of that day, times that minute, in the admin's time zone. */
 function searchQueryOf(form) {
   const params = new URLSearchParams();
-  for (const name of ['type', 'status', 'queue', 'ticketId', 'companyId']) {
+  for (const name of ['type', 'status', 'queue', 'ticketId', 'companyId', 'workflowId', 'eventId', 'errorType']) {
     const value = form.elements[name].value.trim();
     if (value) params.set(name, value);
   }
@@ -356,7 +356,45 @@ function searchQueryOf(form) {
   const to = form.elements.to.value;
   if (from) params.set('from', new Date(`${from}T00:00:00`).toISOString());
   if (to) params.set('to', new Date(`${to}T23:59:59.999`).toISOString());
+  const closedFrom = form.elements.closedFrom.value;
+  const closedBefore = form.elements.closedBefore.value;
+  if (closedFrom) params.set('closedFrom', new Date(closedFrom).toISOString());
+  // "ended before 10:05" is "ended at or before 10:04:59.999"
+  if (closedBefore) params.set('closedTo', new Date(new Date(closedBefore).getTime() - 1).toISOString());
   return params;
+}
+
+/** A local `YYYY-MM-DDTHH:MM` for a datetime-local field. */
+function localMinute(date) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/**
+ * Lists the jobs behind a chart point or table cell: that queue and job type, ended within the bucket
+ * (failed ones only for the failure rate), from which the detail opens.
+ */
+async function listJobsOf(pick) {
+  const form = /** @type {any} */ (searchForm);
+  form.reset();
+  clearFieldErrors(form);
+  const select = (name, value) => {
+    const field = form.elements[name];
+    if (![...field.options].some((option) => option.value === value)) field.append(el('option', { value, text: value }));
+    field.value = value;
+  };
+  select('type', pick.jobType);
+  select('queue', pick.queue);
+  if (pick.failedOnly) select('status', 'Failed');
+  form.elements.closedFrom.value = localMinute(new Date(pick.from));
+  form.elements.closedBefore.value = localMinute(new Date(pick.to));
+  searchParams = searchQueryOf(form);
+  searchNextPage = null;
+  await search(false);
+  const summary = document.getElementById('search-summary');
+  summary.setAttribute('tabindex', '-1');
+  summary.scrollIntoView({ block: 'start' });
+  summary.focus();
 }
 
 /** Temporal's status names (results) and the filter's values, spelt one way on the page. */
@@ -432,6 +470,14 @@ searchForm.addEventListener('submit', (event) => {
 });
 searchMore.addEventListener('click', () => void search(true));
 
+/** The error types of the failed-jobs list, offered as suggestions in the search's error type field. */
+function fillErrorTypes(groups) {
+  const list = document.getElementById('search-error-types');
+  const types = [...new Set(groups.map((group) => group.errorType))].sort();
+  if (list.children.length === types.length && [...list.children].every((option, i) => option.getAttribute('value') === types[i])) return;
+  list.replaceChildren(...types.map((value) => el('option', { value })));
+}
+
 async function refresh() {
   clearTimeout(pollTimer);
   if (!me) return;
@@ -441,6 +487,7 @@ async function refresh() {
     recentFailures = failed?.last24h ?? new Map();
     renderOverview(overview);
     if (failed) renderFailed(failed);
+    if (failed) fillErrorTypes(failed.groups);
   } catch (err) {
     if (err.status === 401) return;
     announce(`Could not refresh the jobs: ${describeError(err)}`, 'error');
@@ -563,7 +610,7 @@ startSession({
     notAllowed.hidden = true;
     content.hidden = false;
     failedSection.hidden = !user.permissions.includes('view_failed_jobs');
-    charts ??= startCharts(document.getElementById('charts-section'));
+    charts ??= startCharts(document.getElementById('charts-section'), { onPick: (pick) => void listJobsOf(pick) });
     jobDetail ??= startJobDetail(document.getElementById('job-detail-section'));
     await loadJobTypes();
     await refresh();
