@@ -4,7 +4,7 @@ import { badRequest, notFound } from '../errors';
 import type { HistoryEvent, JobExecutionSummary, JobsGateway } from '../jobs/gateway';
 import { deliveryNote } from '../notifications/delivery-state';
 import type { FailedJob, FailedJobFilter } from '../db/repositories/failed-jobs';
-import { buildJobQuery, temporalUiLink, WORKFLOW_ID_PATTERN, type JobSearch } from './job-query';
+import { buildJobQuery, temporalUiLink, WORKFLOW_ID_PATTERN, type DeadLetterRun, type JobSearch } from './job-query';
 
 export { WORKFLOW_ID_PATTERN };
 
@@ -90,25 +90,36 @@ export function summarizeResult(result: unknown): Record<string, unknown> | null
 
 const queryTag = (query: string) => createHash('sha256').update(query).digest('base64url').slice(0, 12);
 
-/** The API's page token binds Temporal's token to its query, so a token from another search is refused here. */
-function encodePageToken(query: string, token: Uint8Array): string {
-  return Buffer.from(JSON.stringify({ q: queryTag(query), t: Buffer.from(token).toString('base64') })).toString('base64');
+/**
+ * The API's page token binds Temporal's token to its query, so a token from another search is refused here. A search
+ * by error type also carries the newest dead-letter entry its first page read (`d`), so later pages read the same
+ * entries even when new failures of that type arrive meanwhile.
+ */
+function encodePageToken(query: string, token: Uint8Array, deadLettersUpTo?: number): string {
+  return Buffer.from(JSON.stringify({ q: queryTag(query), t: Buffer.from(token).toString('base64'), d: deadLettersUpTo })).toString('base64');
 }
 
-function decodePageToken(query: string, pageToken: string): Buffer {
+const invalidPageToken = () => badRequest('Invalid job search', [{ field: 'query.nextPageToken', message: 'does not belong to this search' }]);
+
+function parsePageToken(pageToken: string): { q?: unknown; t?: unknown; d?: unknown } {
   try {
-    const parsed = JSON.parse(Buffer.from(pageToken, 'base64').toString('utf8')) as { q?: unknown; t?: unknown };
-    if (parsed.q === queryTag(query) && typeof parsed.t === 'string') return Buffer.from(parsed.t, 'base64');
+    const parsed: unknown = JSON.parse(Buffer.from(pageToken, 'base64').toString('utf8'));
+    if (parsed && typeof parsed === 'object') return parsed;
   } catch {
-    // fall through to the 400
+    // the 400 below
   }
-  throw badRequest('Invalid job search', [{ field: 'query.nextPageToken', message: 'does not belong to this search' }]);
+  throw invalidPageToken();
+}
+
+function temporalToken(query: string, parsed: { q?: unknown; t?: unknown }): Buffer {
+  if (parsed.q === queryTag(query) && typeof parsed.t === 'string') return Buffer.from(parsed.t, 'base64');
+  throw invalidPageToken();
 }
 
 export function createJobsService(deps: {
   jobs: JobsGateway;
   uiUrl: string;
-  failedJobs: { list(filter: FailedJobFilter & { limit: number }): Promise<FailedJob[]> };
+  failedJobs: { list(filter: FailedJobFilter & { limit: number; beforeId?: number }): Promise<FailedJob[]> };
 }) {
   const { jobs } = deps;
   return {
@@ -117,17 +128,22 @@ export function createJobsService(deps: {
       if (search.eventId !== undefined && search.ticketId === undefined) {
         throw badRequest('Invalid job search', [{ field: 'query.eventId', message: 'needs ticketId: event ids are scoped to their ticket' }]);
       }
+      const token = nextPageToken === undefined ? undefined : parsePageToken(nextPageToken);
       // Temporal's visibility does not index why a run failed: the dead-letter list does, per run
-      const deadLetters =
-        errorType === undefined
-          ? undefined
-          : (await deps.failedJobs.list({ errorType, limit: ERROR_TYPE_SEARCH_LIMIT })).map((job) => ({ workflowId: job.workflowId, runId: job.runId }));
+      let deadLetters: DeadLetterRun[] | undefined;
+      let deadLettersUpTo: number | undefined;
+      if (errorType !== undefined) {
+        const upTo = token && Number.isSafeInteger(token.d) ? (token.d as number) : undefined;
+        const entries = await deps.failedJobs.list({ errorType, limit: ERROR_TYPE_SEARCH_LIMIT, beforeId: upTo === undefined ? undefined : upTo + 1 });
+        deadLetters = entries.map((job) => ({ workflowId: job.workflowId, runId: job.runId }));
+        deadLettersUpTo = upTo ?? entries[0]?.id ?? 0;
+      }
       const query = buildJobQuery({ ...search, deadLetters });
-      const page = await jobs.listWorkflowPage(query, pageSize, nextPageToken ? decodePageToken(query, nextPageToken) : undefined);
+      const page = await jobs.listWorkflowPage(query, pageSize, token ? temporalToken(query, token) : undefined);
       return {
         query,
         jobs: page.executions.map(summary),
-        nextPageToken: page.nextPageToken ? encodePageToken(query, page.nextPageToken) : null,
+        nextPageToken: page.nextPageToken ? encodePageToken(query, page.nextPageToken, deadLettersUpTo) : null,
         temporalUi: temporalUiLink(deps.uiUrl, jobs.namespace, query),
       };
     },

@@ -21,6 +21,7 @@ describe('admin job search by workflow id, ticket event id, error type and end t
   let goneEventId: string;
   let ticketGone: { workflowId: string; failedJobId: number };
   let actorGone: string;
+  let retryWorkflowId: string;
 
   beforeAll(async () => {
     system = await startTestSystem({ queues: [TASK_QUEUES.notifications] });
@@ -88,6 +89,7 @@ describe('admin job search by workflow id, ticket event id, error type and end t
     expect(retried.status).toBe(202);
     const both = await searchUntil(`ticketId=${missingTicket}&eventId=${goneEventId}`, (ids) => ids.length === 2, 'the failed run and its retry');
     expect(both.map((j) => j.workflowId).sort()).toEqual([ticketGone.workflowId, retried.body.retryWorkflowId].sort());
+    retryWorkflowId = retried.body.retryWorkflowId;
   });
 
   it('an error type finds the failed runs the dead-letter list holds with that type, and only those', async () => {
@@ -101,6 +103,27 @@ describe('admin job search by workflow id, ticket event id, error type and end t
     const none = await admin.get('/api/admin/jobs?errorType=NoSuchErrorType');
     expect(none.status).toBe(200);
     expect(none.body.jobs).toEqual([]);
+  });
+
+  it('the pages of an error-type search keep reading the same dead letters while new failures of that type arrive', async () => {
+    // the retry fails again (the ticket is still missing): two TicketNotFound runs of this ticket
+    await waitFor(async () => (await system.repos.failedJobs.listByWorkflowId(retryWorkflowId)).length === 1, { what: "the retry's dead letter" });
+    const query = `errorType=TicketNotFound&ticketId=${missingTicket}&pageSize=1`;
+    await searchUntil(`errorType=TicketNotFound&ticketId=${missingTicket}`, (ids) => ids.length === 2, 'both runs');
+    const first = await admin.get(`/api/admin/jobs?${query}`);
+    expect(first.body.nextPageToken).toEqual(expect.any(String));
+    await system.repos.failedJobs.record({
+      jobType: 'notification',
+      workflowId: `ticket-${missingTicket}-event-later`,
+      runId: '0198c0de-0000-7000-8000-0000000000ff',
+      taskQueue: TASK_QUEUES.notifications,
+      errorType: 'TicketNotFound',
+      errorMessage: 'a failure recorded between two pages',
+      payload: {},
+    });
+    const second = await admin.get(`/api/admin/jobs?${query}&nextPageToken=${encodeURIComponent(first.body.nextPageToken)}`);
+    expect(second.status).toBe(200);
+    expect([...first.body.jobs, ...second.body.jobs].map((j: Job) => j.workflowId).sort()).toEqual([ticketGone.workflowId, retryWorkflowId].sort());
   });
 
   it('the end-time range and the chart filters (type, queue, status) list the jobs that ended in it', async () => {
