@@ -26,7 +26,7 @@ export async function up(knex: Knex): Promise<void> {
     t.increments('id').primary();
     t.integer('episode_id').unsigned().notNullable().references('id').inTable('alert_episodes').onDelete('CASCADE');
     t.string('kind', 16).notNullable();
-    t.string('channel', 16).notNullable();
+    t.string('channel', 191).notNullable();
     // sending: claimed, outcome unknown until marked; retrying: an attempt failed, the next attempt of the same run may claim it
     t.string('status', 16).notNullable();
     t.string('claimed_by', 200).notNullable();
