@@ -1,4 +1,4 @@
-import { livePollers, type WorkerSighting } from '../admin/overview-service';
+import { livePollers, type WorkerSighting } from '../admin/live-pollers';
 import { BUCKET_COUNT, quantileOf } from '../observability/metrics/histogram';
 import type { MetricRow } from '../observability/metrics/store';
 
