@@ -22,20 +22,22 @@ interface WebhookCall {
 }
 
 /** A local HTTP server standing in for Slack's incoming webhook: it keeps every JSON body it is sent. */
-async function startWebhookReceiver(): Promise<{ url: string; calls: WebhookCall[]; close(): Promise<void> }> {
+async function startWebhookReceiver(): Promise<{ url: string; calls: WebhookCall[]; answer: { status: number }; close(): Promise<void> }> {
   const calls: WebhookCall[] = [];
+  const answer = { status: 200 };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       if (req.method === 'POST' && req.headers['content-type'] === 'application/json') calls.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.status === 200 ? 'ok' : 'no_service');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/alerts`,
     calls,
+    answer,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -83,8 +85,8 @@ describe('alerts: a failure burst, a stalled queue and dead letters are mailed a
   });
 
   /** One check, as the schedule starts it, run to its end. */
-  async function check(): Promise<AlertCheckResult> {
-    const run = await sys.jobs.start('alert_check', {}, { at: new Date() });
+  async function check(at = new Date()): Promise<AlertCheckResult> {
+    const run = await sys.jobs.start('alert_check', {}, { at });
     return sys.jobs.result<AlertCheckResult>(run.workflowId);
   }
 
@@ -222,6 +224,34 @@ describe('alerts: a failure burst, a stalled queue and dead letters are mailed a
     expect(alertMails()).toHaveLength(mailsAfter);
     expect(webhook.calls).toHaveLength(callsAfter);
   }, 400_000);
+
+  it('a webhook that refuses the call is marked failed without holding back the mail, and two checks at once send each message once', async () => {
+    for (let i = 0; i < 3; i++) {
+      await sys.repos.failedJobs.record({ jobType: 'report', workflowId: `report-alert-race-${i}`, runId: 'run', taskQueue: 'reports', errorType: 'ReportTooLarge', errorMessage: 'too large', payload: { reportId: i } });
+    }
+    webhook.answer.status = 404;
+    try {
+      // two runs (two workflow ids) at once, each seeing the dead letters over the threshold
+      const now = Date.now();
+      const [one, two] = await Promise.all([check(new Date(now)), check(new Date(now + 1))]);
+      expect(one.firing).toContain(DEAD_LETTERS);
+      expect(two.firing).toContain(DEAD_LETTERS);
+      // what one run had claimed, the other skipped
+      expect(one.skipped + two.skipped).toBeGreaterThan(0);
+    } finally {
+      webhook.answer.status = 200;
+    }
+    const episode = await episodeIdOf(DEAD_LETTERS);
+    expect(messagesOf(episode)).toEqual({ mails: ['firing'], calls: ['firing'] });
+    const ledger = await sys.repos.alerts.notificationsOf([episode]);
+    expect(ledger.map((n) => `${n.kind} ${n.channel} ${n.status}`).sort()).toEqual([`firing email:${ONCALL} sent`, 'firing webhook failed']);
+    expect(ledger.find((n) => n.channel === 'webhook')?.error).toBe('alert webhook answered 404');
+
+    // resolved: the mail says so; the webhook, which never delivered the alert, is not told of its end
+    await sys.db('failed_jobs').where('workflow_id', 'like', 'report-alert-race-%').del();
+    expect((await check()).resolved).toBe(1);
+    expect(messagesOf(episode)).toEqual({ mails: ['firing', 'resolved'], calls: ['firing'] });
+  }, 200_000);
 
   it('the default worker keeps an alert-check schedule: every ALERT_CHECK_INTERVAL_SECONDS, overlap SKIP, on the default queue', async () => {
     const config = { ...sys.config, alerts: { ...sys.config.alerts, checkIntervalSeconds: 90 } };
