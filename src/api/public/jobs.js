@@ -577,7 +577,7 @@ function fillSelect(select, values, labelOf) {
 async function loadJobTypes() {
   try {
     const { jobTypes, queues, limits } = await api('GET', '/api/admin/job-types');
-    fillSelect(document.getElementById('search-type'), jobTypes.map((t) => t.jobType), (type) => type.charAt(0).toUpperCase() + type.slice(1));
+    fillSelect(document.getElementById('search-type'), jobTypes.map((t) => t.jobType), (type) => type.charAt(0).toUpperCase() + type.slice(1).replace(/_/g, ' '));
     fillSelect(document.getElementById('search-queue'), queues.map((q) => q.queue), (queue) => queue);
     BULK_RETRY_LIMIT = limits.bulkRetry;
   } catch {
