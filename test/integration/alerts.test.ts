@@ -4,6 +4,8 @@ import { TASK_QUEUES } from '../../src/jobs/contract';
 import type { AlertCheckResult } from '../../src/jobs/types/alerts/definition';
 import { createSmtpMailer } from '../../src/mail/smtp-mailer';
 import type { Mailer } from '../../src/mail/outgoing-mail';
+import { BUCKET_COUNT, bucketOf } from '../../src/observability/metrics/histogram';
+import { createJobMetricsStore } from '../../src/observability/metrics/store';
 import { flushJobMetrics } from '../../src/observability/metrics/worker-wiring';
 import { createQueueWorker } from '../../workers/create-worker';
 import { ensureAlertScheduleOnStart } from '../../workers/alert-schedule';
@@ -66,7 +68,8 @@ describe('alerts: a failure burst, a stalled queue and dead letters are mailed a
         METRICS_FLUSH_SECONDS: '3600',
         ALERT_FAILED_JOBS_THRESHOLD: '3',
         ALERT_FAILED_JOBS_WINDOW_MINUTES: '1',
-        ALERT_WAIT_P95_SECONDS: '0',
+        ALERT_WAIT_P95_SECONDS: '30',
+        ALERT_WAIT_WINDOW_MINUTES: '1',
         ALERT_NO_POLLER_SECONDS: '5',
         ALERT_DEAD_LETTERS_THRESHOLD: '3',
         ALERT_EMAIL_TO: ONCALL,
@@ -251,6 +254,40 @@ describe('alerts: a failure burst, a stalled queue and dead letters are mailed a
     await sys.db('failed_jobs').where('workflow_id', 'like', 'report-alert-race-%').del();
     expect((await check()).resolved).toBe(1);
     expect(messagesOf(episode)).toEqual({ mails: ['firing', 'resolved'], calls: ['firing'] });
+  }, 200_000);
+
+  it("a queue's long waits alert once and resolve once when they leave the window (minute rows written as the workers write them)", async () => {
+    // twenty report jobs that waited 90 s each before a worker took them, in this minute
+    const waits = new Array<number>(BUCKET_COUNT).fill(0);
+    waits[bucketOf(90_000)] = 20;
+    const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    await createJobMetricsStore(sys.db).add([
+      {
+        minute,
+        queue: 'reports',
+        jobType: 'report',
+        step: '',
+        outcome: 'completed',
+        attempt: 1,
+        count: 20,
+        durationMsSum: 20_000,
+        durationMsMax: 1_000,
+        waitMsSum: 1_800_000,
+        waitMsMax: 90_000,
+        durationBuckets: waits.map((_, i) => (i === bucketOf(1_000) ? 20 : 0)),
+        waitBuckets: waits,
+      },
+    ]);
+    const firing = await check();
+    expect(firing.firing).toContain('wait_p95:reports');
+    const episode = await episodeIdOf('wait_p95:reports');
+    expect(messagesOf(episode)).toEqual({ mails: ['firing'], calls: ['firing'] });
+    const call = webhook.calls.find((c) => c.alert.episodeId === episode) as WebhookCall;
+    expect(call.text).toBe('[Alert] Long waits: queue reports: jobs wait 90 s before they start (p95 over 1 min, threshold 30 s)');
+
+    await sys.db('job_metrics').where({ queue: 'reports', minute }).update({ minute: new Date(minute.getTime() - 86_400_000) });
+    expect((await check()).firing).not.toContain('wait_p95:reports');
+    expect(messagesOf(episode)).toEqual({ mails: ['firing', 'resolved'], calls: ['firing', 'resolved'] });
   }, 200_000);
 
   it('the default worker keeps an alert-check schedule: every ALERT_CHECK_INTERVAL_SECONDS, overlap SKIP, on the default queue', async () => {
