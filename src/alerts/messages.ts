@@ -2,7 +2,7 @@ import { esc } from '../mail/template';
 import { mailIdHost } from '../mail/message-ids';
 import type { OutgoingMail } from '../mail/outgoing-mail';
 import type { AlertEpisode, AlertKind } from '../db/repositories/alerts';
-import { describeReading, RULE_TITLES, type AlertSettings } from './rules';
+import { describeReading, RULE_TITLES, type AlertRule, type AlertSettings } from './rules';
 
 export interface AlertMessage {
   /** one line: the mail's subject and the webhook's text */
@@ -12,12 +12,19 @@ export interface AlertMessage {
   jobsPageUrl: string;
 }
 
+const SUBJECT_LABELS: Record<AlertRule, (subject: string) => string> = {
+  failed_jobs: (jobType) => `job type ${jobType}`,
+  wait_p95: (queue) => `queue ${queue}`,
+  no_worker: (queue) => `queue ${queue}`,
+  dead_letters: () => 'the dead-letter list',
+};
+
 /** What a firing or resolved notification says, for both channels. */
 export function alertMessage(episode: AlertEpisode, kind: AlertKind, settings: AlertSettings, appUrl: string): AlertMessage {
   const reading = { rule: episode.rule, subject: episode.subject, value: episode.lastValue, threshold: episode.threshold };
   const what = describeReading(kind === 'firing' ? reading : { ...reading, value: episode.peakValue ?? episode.lastValue }, settings);
   const title = RULE_TITLES[episode.rule];
-  const headline = kind === 'firing' ? `[Alert] ${title}: ${what}` : `[Resolved] ${title}: ${episode.subject === '*' ? 'dead letters' : episode.subject} is back to normal`;
+  const headline = kind === 'firing' ? `[Alert] ${title}: ${what}` : `[Resolved] ${title}: ${SUBJECT_LABELS[episode.rule](episode.subject)} is back to normal`;
   const details = [`Opened at ${episode.openedAt.toISOString()}`];
   if (kind === 'resolved') {
     details.push(`Resolved at ${(episode.resolvedAt ?? episode.lastCheckedAt).toISOString()}`, `At its worst: ${what}`);

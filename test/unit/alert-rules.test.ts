@@ -103,7 +103,7 @@ describe('alert messages', () => {
 
   it('a resolved mail names the worst value, escapes the subject in HTML and threads under its alert', () => {
     const message = alertMessage(episode, 'resolved', settings, 'https://desk.example.com');
-    expect(message.headline).toBe('[Resolved] Failed jobs: report<script> is back to normal');
+    expect(message.headline).toBe('[Resolved] Failed jobs: job type report<script> is back to normal');
     expect(message.details).toContain('At its worst: 9 failed report<script> jobs in the last 10 min (threshold 5)');
     const mail = alertMail(episode, 'resolved', message, 'ops@example.com', 'https://desk.example.com');
     expect(mail.html).not.toContain('<script>');
