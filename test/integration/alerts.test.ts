@@ -270,6 +270,13 @@ describe('alerts: a failure burst, a stalled queue and dead letters are mailed a
     expect(await sys.repos.alerts.claim(key, winner, 3, new Date())).toBe(false);
     expect(await sys.repos.alerts.notificationsOf([episode.id])).toEqual([expect.objectContaining({ status: 'sending', tries: 2 })]);
     await sys.repos.alerts.resolve(episode, 0, new Date());
+
+    // resolved episodes older than the activity-log retention are forgotten with their ledger rows
+    const longAgo = new Date(Date.now() - (sys.config.retention.activityLogDays + 1) * 86_400_000);
+    await sys.db('alert_episodes').where({ id: episode.id }).update({ resolved_at: longAgo });
+    await check();
+    expect(await sys.repos.alerts.findEpisode(episode.id)).toBeUndefined();
+    expect(await sys.repos.alerts.notificationsOf([episode.id])).toEqual([]);
   });
 
   it("a queue's long waits alert once and resolve once when they leave the window (minute rows written as the workers write them)", async () => {

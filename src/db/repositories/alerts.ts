@@ -142,6 +142,15 @@ export function createAlertsRepository(db: Db) {
       return rows.map(toEpisode);
     },
 
+    /** Forgets episodes resolved before `before` and their ledger rows (the audit trail keeps their opening and end). */
+    async pruneResolvedBefore(before: Date): Promise<number> {
+      return db.transaction(async (trx) => {
+        const old = trx('alert_episodes').whereNull('open_key').where('resolved_at', '<', before).select('id');
+        await trx('alert_notifications').whereIn('episode_id', old).del();
+        return Number(await trx('alert_episodes').whereNull('open_key').where('resolved_at', '<', before).del());
+      });
+    },
+
     async notificationsOf(episodeIds: number[]): Promise<AlertNotification[]> {
       if (episodeIds.length === 0) return [];
       return (await db('alert_notifications').whereIn('episode_id', episodeIds).orderBy('id')).map(toNotification);

@@ -12,6 +12,7 @@ import { jobRegistry } from '../../registry';
 import type { AlertCheckEvaluation, AlertNotificationOutcome, PendingAlertNotification } from './definition';
 
 const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
 /** a resolved episode whose "resolved" message could not go out in this long is left alone */
 const RESOLVED_NOTIFY_WITHIN_MS = 60 * MINUTE_MS;
 const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -128,7 +129,9 @@ export function createAlertActivities(deps: ActivityDeps) {
           }
         }
       }
-      deps.logger.info({ rules, readings: readings.length, firing: firing.size, opened, resolved, notifications: notifications.length }, 'alert rules checked');
+      // resolved episodes are kept as long as the activity log that records them
+      const pruned = await alerts.pruneResolvedBefore(new Date(now.getTime() - deps.config.retention.activityLogDays * DAY_MS));
+      deps.logger.info({ rules, readings: readings.length, firing: firing.size, opened, resolved, notifications: notifications.length, pruned }, 'alert rules checked');
       return { checkedAt: now.toISOString(), rules, firing: [...firing.keys()].sort(), opened, resolved, notifications };
     },
 
