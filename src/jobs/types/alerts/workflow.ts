@@ -1,6 +1,7 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 // only types: the activities and the definition stay out of the workflow bundle
 import type { DeadLetterActivities } from '../../../../activities/dead-letter';
+import { JOB_TYPES } from '../../contract';
 import { RETRY_POLICY } from '../../retry-policy';
 import type { AlertActivities } from './activities';
 import type { AlertCheckInput, AlertCheckResult, PendingAlertNotification } from './definition';
@@ -36,7 +37,7 @@ async function deadLetter(input: AlertCheckInput, err: unknown): Promise<void> {
   const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
   const { workflowId, runId, taskQueue } = workflowInfo();
   await recordFailedJob({
-    jobType: 'alert_check',
+    jobType: JOB_TYPES.alertCheck,
     workflowId,
     runId,
     taskQueue,
