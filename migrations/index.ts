@@ -16,6 +16,7 @@ import * as m014 from './014_api_token_scope';
 import * as m015 from './015_failed_jobs_unique_run';
 import * as m016 from './016_cluster_state';
 import * as m020 from './020_job_metrics';
+import * as m021 from './021_alerts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -44,6 +45,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['015_failed_jobs_unique_run', m015],
   ['016_cluster_state', m016],
   ['020_job_metrics', m020],
+  ['021_alerts', m021],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

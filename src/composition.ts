@@ -1,3 +1,4 @@
+import { createAlertsService } from './admin/alerts-service';
 import { createAuditService } from './admin/audit-trail';
 import { createFailedJobsService } from './admin/failed-jobs-service';
 import { describeJobTypes } from './admin/job-types-service';
@@ -33,6 +34,8 @@ export interface AppServices {
   jobSearch: ReturnType<typeof createJobsService>;
   overview: ReturnType<typeof createOverviewService>;
   audit: ReturnType<typeof createAuditService>;
+  /** the Jobs page's Alerts section */
+  alerts: ReturnType<typeof createAlertsService>;
   unsubscribe: ReturnType<typeof createUnsubscribeService>;
   /** the outbox folder read as an inbox (served in development without SMTP_URL only) */
   devMailbox: ReturnType<typeof createDevMailbox>;
@@ -71,6 +74,7 @@ export function createServices({ config, logger, db, repos, jobs, storage }: Ser
       workerHeartbeats: createWorkerHeartbeatsRepository(db).list,
     }),
     audit: createAuditService(repos),
+    alerts: createAlertsService({ repos, settings: config.alerts }),
     unsubscribe: createUnsubscribeService({ config, repos, logger }),
     jobDetail: createJobDetailService({ jobs, repos, uiUrl }),
     devMailbox: createDevMailbox(config.mail.outboxDir),

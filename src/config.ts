@@ -159,6 +159,20 @@ export const envSchema = z.object({
   CLEANUP_BATCH_SIZE: positiveInt(5000),
   CLEANUP_CATCHUP_MINUTES: positiveInt(60),
 
+  // alerts: a threshold of 0 turns its rule off
+  ALERT_FAILED_JOBS_THRESHOLD: z.coerce.number().int().min(0).default(5),
+  ALERT_FAILED_JOBS_WINDOW_MINUTES: positiveInt(10),
+  ALERT_WAIT_P95_SECONDS: z.coerce.number().min(0).default(300),
+  ALERT_WAIT_WINDOW_MINUTES: positiveInt(10),
+  ALERT_NO_POLLER_SECONDS: z.coerce.number().int().min(0).default(120),
+  ALERT_DEAD_LETTERS_THRESHOLD: z.coerce.number().int().min(0).default(25),
+  ALERT_EMAIL_TO: optionalString.refine(
+    (v) => v === undefined || v.split(',').every((address) => z.string().email().safeParse(address.trim()).success),
+    'must be a comma-separated list of e-mail addresses',
+  ),
+  ALERT_WEBHOOK_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), 'must be an http(s) URL'),
+  ALERT_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
+
   RATE_LIMIT_LOGIN_MAX: positiveInt(10),
   RATE_LIMIT_LOGIN_IP_MAX: positiveInt(100),
   RATE_LIMIT_LOGIN_WINDOW_SECONDS: positiveInt(900),
@@ -224,6 +238,21 @@ export interface Config {
   /** otlpEndpoint: where traces go over OTLP/HTTP; unset: no traces are exported */
   tracing: { otlpEndpoint: string | undefined };
   cleanup: { cron: string; batchSize: number; catchupMinutes: number };
+  /**
+   * Alert rules (0: off): failed jobs of one type within a window, a queue's wait p95 within a window, seconds
+   * without a worker on a queue, open dead letters. emailTo: undefined = the active admins; webhookUrl: Slack-compatible POST.
+   */
+  alerts: {
+    failedJobsThreshold: number;
+    failedJobsWindowMinutes: number;
+    waitP95Seconds: number;
+    waitWindowMinutes: number;
+    noPollerSeconds: number;
+    deadLettersThreshold: number;
+    emailTo: string[] | undefined;
+    webhookUrl: string | undefined;
+    checkIntervalSeconds: number;
+  };
   /** login attempts per IP and e-mail, and job starts per token, within each window */
   /** redisUrl: where the counters live (unset: the database), shared by every API process */
   rateLimits: { loginMax: number; loginAddressMax: number; loginWindowSeconds: number; jobsMax: number; jobsWindowSeconds: number; redisUrl: string | undefined };
@@ -360,6 +389,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     tracing: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT },
     cleanup: { cron: env.CLEANUP_CRON.trim(), batchSize: env.CLEANUP_BATCH_SIZE, catchupMinutes: env.CLEANUP_CATCHUP_MINUTES },
+    alerts: {
+      failedJobsThreshold: env.ALERT_FAILED_JOBS_THRESHOLD,
+      failedJobsWindowMinutes: env.ALERT_FAILED_JOBS_WINDOW_MINUTES,
+      waitP95Seconds: env.ALERT_WAIT_P95_SECONDS,
+      waitWindowMinutes: env.ALERT_WAIT_WINDOW_MINUTES,
+      noPollerSeconds: env.ALERT_NO_POLLER_SECONDS,
+      deadLettersThreshold: env.ALERT_DEAD_LETTERS_THRESHOLD,
+      emailTo: env.ALERT_EMAIL_TO?.split(',').map((address) => address.trim().toLowerCase()),
+      webhookUrl: env.ALERT_WEBHOOK_URL,
+      checkIntervalSeconds: env.ALERT_CHECK_INTERVAL_SECONDS,
+    },
     rateLimits: {
       loginMax: env.RATE_LIMIT_LOGIN_MAX,
       loginAddressMax: env.RATE_LIMIT_LOGIN_IP_MAX,

@@ -3,3 +3,4 @@ export { cleanupOldDataWorkflow } from './cleanup-old-data';
 export { generateReportWorkflow } from './generate-report';
 export { ticketNotificationWorkflow } from './ticket-notification';
 export { ticketUpdatesWorkflow } from './ticket-updates';
+export { checkAlertsWorkflow } from '../src/jobs/types/alerts/workflow';

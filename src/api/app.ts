@@ -9,6 +9,7 @@ import type { AppDeps } from './deps';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { answerOptions, methodNotAllowed } from './middleware/method-not-allowed';
 import { allRouteDocs } from './openapi/document';
+import { createAdminAlertsRouter } from './routes/admin-alerts';
 import { createAdminAuditRouter } from './routes/admin-audit';
 import { createAdminCleanupRouter } from './routes/admin-cleanup';
 import { createAdminFailedJobsRouter } from './routes/admin-failed-jobs';
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createAuthRouter(deps));
   app.use(createAdminCleanupRouter(deps));
   app.use(createAdminTemporalUiRouter(deps));
+  app.use(createAdminAlertsRouter(deps));
   app.use(createAdminAuditRouter(deps));
   app.use(createAdminFailedJobsRouter(deps));
   app.use(createAdminJobTypesRouter(deps));

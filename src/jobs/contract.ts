@@ -16,12 +16,14 @@ export const WORKFLOW_TYPES = {
   generateReport: 'generateReportWorkflow',
   cleanupOldData: 'cleanupOldDataWorkflow',
   ticketUpdates: 'ticketUpdatesWorkflow',
+  checkAlerts: 'checkAlertsWorkflow',
 } as const;
 
 export const JOB_TYPES = {
   notification: 'notification',
   report: 'report',
   cleanup: 'cleanup',
+  alertCheck: 'alert_check',
 } as const;
 export type JobType = (typeof JOB_TYPES)[keyof typeof JOB_TYPES];
 
@@ -34,6 +36,8 @@ export const SEARCH_ATTRIBUTES = {
 } as const;
 
 export const CLEANUP_SCHEDULE_ID = 'cleanup-old-data';
+/** The schedule that checks the alert rules (every ALERT_CHECK_INTERVAL_SECONDS); its runs are `alert-check-<time>`. */
+export const ALERT_SCHEDULE_ID = 'alert-check';
 
 export const workflowIds = {
   notification: (ticketId: number, eventId: string): string => `ticket-${ticketId}-event-${eventId}`,
@@ -43,6 +47,7 @@ export const workflowIds = {
   digest: (ticketId: number, firstEventId: string): string => `ticket-${ticketId}-event-digest-${firstEventId}`,
   report: (reportId: number): string => `report-${reportId}`,
   manualCleanup: (at: Date): string => `cleanup-manual-${at.getTime()}`,
+  manualAlertCheck: (at: Date): string => `alert-check-manual-${at.getTime()}`,
   /** a failed report run again from the dead-letter list */
   reportRetry: (reportId: number, failedJobId: number): string => `report-${reportId}-retry-${failedJobId}`,
 };

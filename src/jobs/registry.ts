@@ -1,5 +1,6 @@
 import { ALL_TASK_QUEUES, type TaskQueueName } from './contract';
 import type { JobDefinition } from './job-definition';
+import { alertCheckJob } from './types/alerts/definition';
 import { cleanupJob } from './types/cleanup/definition';
 import { notificationJob } from './types/notification/definition';
 import { reportJob } from './types/report/definition';
@@ -13,6 +14,7 @@ export const JOB_DEFINITIONS: readonly JobDefinition[] = [
   notificationJob,
   reportJob,
   cleanupJob,
+  alertCheckJob,
 ];
 
 export interface JobRegistry {

@@ -152,9 +152,10 @@ describe('dead-lettering: one place, once per run, for every job type', () => {
       { jobType: 'notification', workflowType: 'ticketNotificationWorkflow', taskQueue: 'notifications', permission: 'post_ticket_events', retryable: true },
       { jobType: 'report', workflowType: 'generateReportWorkflow', taskQueue: 'reports', permission: 'create_reports', retryable: true },
       { jobType: 'cleanup', workflowType: 'cleanupOldDataWorkflow', taskQueue: 'default', permission: 'manage_queues', retryable: true },
+      { jobType: 'alert_check', workflowType: 'checkAlertsWorkflow', taskQueue: 'default', permission: 'manage_queues', retryable: false },
     ]);
     expect(response.body.queues).toEqual([
-      { queue: 'default', jobTypes: ['cleanup'], activitySlotsPerWorker: system.config.workers.concurrency.default },
+      { queue: 'default', jobTypes: ['cleanup', 'alert_check'], activitySlotsPerWorker: system.config.workers.concurrency.default },
       { queue: 'notifications', jobTypes: ['notification'], activitySlotsPerWorker: system.config.workers.concurrency.notifications },
       { queue: 'reports', jobTypes: ['report'], activitySlotsPerWorker: system.config.workers.concurrency.reports },
     ]);

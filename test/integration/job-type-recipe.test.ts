@@ -119,8 +119,8 @@ describe('adding a job type by the recipe', () => {
   it('lists the new job type with its queue in GET /api/admin/job-types', async () => {
     const response = await admin.get('/api/admin/job-types');
     expect(response.status).toBe(200);
-    expect(response.body.jobTypes.map((t: { jobType: string }) => t.jobType)).toEqual(['notification', 'report', 'cleanup', 'echo']);
-    expect(response.body.queues.find((q: { queue: string }) => q.queue === 'default')).toMatchObject({ jobTypes: ['cleanup', 'echo'] });
+    expect(response.body.jobTypes.map((t: { jobType: string }) => t.jobType)).toEqual(['notification', 'report', 'cleanup', 'alert_check', 'echo']);
+    expect(response.body.queues.find((q: { queue: string }) => q.queue === 'default')).toMatchObject({ jobTypes: ['cleanup', 'alert_check', 'echo'] });
   });
 });
 

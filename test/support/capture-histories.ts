@@ -243,6 +243,23 @@ const SCENARIOS: Scenario[] = [
       return digest;
     },
   },
+  {
+    // a dead letter over the capture's threshold (ALERT_DEAD_LETTERS_THRESHOLD=1): the check opens an alert and mails the admins
+    file: 'check-alerts-notified.json',
+    expect: 'COMPLETED',
+    async run(scene) {
+      await scene.system.repos.failedJobs.record({
+        jobType: 'report',
+        workflowId: 'report-history-alert',
+        runId: 'history-alert-run',
+        taskQueue: TASK_QUEUES.reports,
+        errorType: 'ReportTooLarge',
+        errorMessage: 'a dead letter for the alert check to see',
+        payload: { reportId: 1 },
+      });
+      return (await scene.system.jobs.start('alert_check', {}, { at: new Date() })).workflowId;
+    },
+  },
 ];
 
 /** Hands `history-update-<n>` to the ticket's per-ticket workflow as the API does (signal-with-start), with a 2 s window. */
@@ -351,6 +368,7 @@ async function main(): Promise<void> {
         SMTP_URL: receiver.url,
         REPORT_EXPORT_MAX_ROWS_PER_SECOND: '1000',
         REPORT_PDF_MAX_ROWS: String(PDF_MAX_ROWS),
+        ALERT_DEAD_LETTERS_THRESHOLD: '1',
       },
       activityDeps: (deps) => ({ ...deps, mailer: smtp }),
     });

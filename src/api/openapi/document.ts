@@ -4,6 +4,7 @@ import { companiesRouteDocs } from '../routes/companies';
 import { devMailboxRouteDocs } from '../routes/dev-mailbox';
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { PERMISSIONS } from '../../auth/permissions';
+import { adminAlertsRouteDocs } from '../routes/admin-alerts';
 import { adminAuditRouteDocs } from '../routes/admin-audit';
 import { adminCleanupRouteDocs } from '../routes/admin-cleanup';
 import { adminFailedJobsRouteDocs } from '../routes/admin-failed-jobs';
@@ -42,6 +43,7 @@ export function allRouteDocs(): RouteDoc[] {
     ...devMailboxRouteDocs,
     ...adminMetricsRouteDocs,
     ...adminJobDetailRouteDocs,
+    ...adminAlertsRouteDocs,
   ];
 }
 

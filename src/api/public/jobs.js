@@ -16,6 +16,9 @@ const failedSection = document.getElementById('failed-section');
 const failedGroups = document.getElementById('failed-groups');
 const retriedSection = document.getElementById('retried-section');
 const retriedBody = document.getElementById('retried-body');
+const alertsTable = document.getElementById('alerts-table');
+const alertsBody = document.getElementById('alerts-body');
+const alertsSummary = document.getElementById('alerts-summary');
 let me;
 let pollTimer;
 let charts;
@@ -478,14 +481,50 @@ function fillErrorTypes(groups) {
   list.replaceChildren(...types.map((value) => el('option', { value })));
 }
 
+/** "mail to ops@example.com: sent", per notification of one kind (firing or resolved). */
+function notificationSummary(notifications, kind) {
+  const ofKind = notifications.filter((n) => n.kind === kind);
+  if (ofKind.length === 0) return null;
+  return ofKind.map((n) => `${n.channel === 'webhook' ? 'webhook' : `mail to ${n.channel.slice('email:'.length)}`}: ${n.status}${n.error ? ` (${n.error})` : ''}`).join('; ');
+}
+
+function alertRow(episode) {
+  const open = episode.resolvedAt === null;
+  const state = el('span', { class: `badge ${open ? 'badge-failed' : 'badge-completed'}`, text: open ? 'Open' : 'Resolved' });
+  const what = el('span', {}, el('strong', { text: episode.title }), ` ${episode.summary}`);
+  const sent = el('span', {});
+  for (const [kind, label] of [['firing', 'Alert'], ['resolved', 'Resolved']]) {
+    const summary = notificationSummary(episode.notifications, kind);
+    if (summary) sent.append(el('span', { class: 'hint', text: `${label}: ${summary}` }), el('br'));
+  }
+  if (!sent.childNodes.length) sent.textContent = 'Nothing sent yet';
+  return el(
+    'tr',
+    {},
+    cell('State', state),
+    cell('Alert', what),
+    cell('Opened', formatDateTime(episode.openedAt)),
+    cell('Resolved', open ? '—' : formatDateTime(episode.resolvedAt)),
+    cell('Notified', sent),
+  );
+}
+
+function renderAlerts({ open, recent }) {
+  alertsSummary.textContent = open.length === 0 ? 'No open alerts.' : `${open.length} open alert${open.length === 1 ? '' : 's'}.`;
+  alertsTable.hidden = open.length + recent.length === 0;
+  alertsBody.replaceChildren(...open.map(alertRow), ...recent.map(alertRow));
+}
+
 async function refresh() {
   clearTimeout(pollTimer);
   if (!me) return;
   try {
     const overview = await api('GET', '/api/admin/overview');
     const failed = me.permissions.includes('view_failed_jobs') ? await loadFailed() : null;
+    const alerts = await api('GET', '/api/admin/alerts');
     recentFailures = failed?.last24h ?? new Map();
     renderOverview(overview);
+    renderAlerts(alerts);
     if (failed) renderFailed(failed);
     if (failed) fillErrorTypes(failed.groups);
   } catch (err) {
@@ -585,7 +624,7 @@ function fillSelect(select, values, labelOf) {
 async function loadJobTypes() {
   try {
     const { jobTypes, queues, limits } = await api('GET', '/api/admin/job-types');
-    fillSelect(document.getElementById('search-type'), jobTypes.map((t) => t.jobType), (type) => type.charAt(0).toUpperCase() + type.slice(1));
+    fillSelect(document.getElementById('search-type'), jobTypes.map((t) => t.jobType), (type) => type.charAt(0).toUpperCase() + type.slice(1).replace(/_/g, ' '));
     fillSelect(document.getElementById('search-queue'), queues.map((q) => q.queue), (queue) => queue);
     BULK_RETRY_LIMIT = limits.bulkRetry;
   } catch {

@@ -184,6 +184,11 @@ export function createFailedJobsRepository(db: Db) {
         .orderBy('task_queue');
       return rows.map((row: Record<string, unknown>) => ({ taskQueue: String(row.task_queue), failed: Number(row.n), retriedOk: Number(row.ok ?? 0) }));
     },
+    /** Entries still waiting for someone: never retried, or their retry failed (a running or succeeded retry is handled). */
+    async countAwaitingTriage(): Promise<number> {
+      const row = await db('failed_jobs').whereNull('retry_status').orWhere('retry_status', 'failed').count({ n: '*' }).first();
+      return Number(row?.n ?? 0);
+    },
     async listByWorkflowId(workflowId: string): Promise<FailedJob[]> {
       const rows = await db('failed_jobs').where({ workflow_id: workflowId }).orderBy('id');
       return rows.map(toFailedJob);

@@ -1,5 +1,6 @@
 import type { Db } from '../knex';
 import { createActivityLogsRepository } from './activity-logs';
+import { createAlertsRepository } from './alerts';
 import { createApiTokensRepository } from './api-tokens';
 import { createCompaniesRepository } from './companies';
 import { createFailedJobsRepository } from './failed-jobs';
@@ -22,6 +23,7 @@ export function createRepositories(db: Db) {
     retention: createRetentionRepository(db),
     reports: createReportsRepository(db),
     queueControls: createQueueControlsRepository(db),
+    alerts: createAlertsRepository(db),
   };
 }
 

@@ -8,7 +8,7 @@ import type { JobTags } from '../search-attributes';
 import type { GatewayContext } from './context';
 import { confirmStart, GatewayConnection, REACHABLE_DEADLINE_MS, withDeadline } from './deadline';
 import { translate } from './errors';
-import { controlCleanupSchedule, describeCleanupSchedule, ensureCleanupSchedule } from './schedules';
+import { controlCleanupSchedule, describeAlertSchedule, describeCleanupSchedule, ensureAlertSchedule, ensureCleanupSchedule } from './schedules';
 import { startJob, startWorkflow, type StartedJob } from './starts';
 import {
   cancelWorkflow,
@@ -149,6 +149,15 @@ export class JobsGateway {
 
   controlCleanupSchedule(action: 'pause' | 'resume' | 'trigger', note: string): Promise<string | null> {
     return controlCleanupSchedule(this.context, action, note);
+  }
+
+  /** The alert check's schedule (every ALERT_CHECK_INTERVAL_SECONDS, overlap SKIP), created or updated. */
+  ensureAlertSchedule(options: { intervalSeconds: number }): Promise<'created' | 'updated'> {
+    return ensureAlertSchedule(this.context, options);
+  }
+
+  describeAlertSchedule(): Promise<ScheduleDescription | undefined> {
+    return describeAlertSchedule(this.context);
   }
 
   async close(): Promise<void> {

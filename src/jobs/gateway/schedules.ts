@@ -1,7 +1,7 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
 import { TypedSearchAttributes, type Duration } from '@temporalio/common';
 import { notFound } from '../../errors';
-import { CLEANUP_SCHEDULE_ID, JOB_TYPES } from '../contract';
+import { ALERT_SCHEDULE_ID, CLEANUP_SCHEDULE_ID, JOB_TYPES } from '../contract';
 import { jobSearchAttributes } from '../search-attributes';
 import type { GatewayContext } from './context';
 
@@ -80,6 +80,42 @@ export async function controlCleanupSchedule(gw: GatewayContext, action: 'pause'
     return null;
   } catch (err) {
     if (err instanceof ScheduleNotFoundError) throw notFound('Schedule');
+    throw gw.translate(err);
+  }
+}
+
+/**
+ * Creates the alert-check schedule, or brings an existing one in line with ALERT_CHECK_INTERVAL_SECONDS. A check
+ * skipped while the previous one still runs, or missed while Temporal was down, is not caught up: the next one
+ * reads the same state.
+ */
+export async function ensureAlertSchedule(gw: GatewayContext, options: { intervalSeconds: number }): Promise<'created' | 'updated'> {
+  const check = gw.registry.get(JOB_TYPES.alertCheck);
+  const spec = { intervals: [{ every: `${options.intervalSeconds} seconds` as Duration }] };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: check.workflowType,
+    workflowId: ALERT_SCHEDULE_ID,
+    taskQueue: check.taskQueue,
+    args: [{}],
+    typedSearchAttributes: new TypedSearchAttributes(jobSearchAttributes({ jobType: check.jobType })),
+  };
+  const policies = { overlap: 'SKIP' as const, catchupWindow: `${Math.max(options.intervalSeconds, 60)} seconds` as Duration };
+  try {
+    await gw.withDeadline(() => gw.client.schedule.create({ scheduleId: ALERT_SCHEDULE_ID, spec, action, policies }));
+    return 'created';
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw gw.translate(err);
+  }
+  await gw.withDeadline(() => gw.client.schedule.getHandle(ALERT_SCHEDULE_ID).update((previous) => ({ ...previous, spec, action, policies })));
+  return 'updated';
+}
+
+export async function describeAlertSchedule(gw: GatewayContext): Promise<ScheduleDescription | undefined> {
+  try {
+    return await gw.withDeadline(() => gw.client.schedule.getHandle(ALERT_SCHEDULE_ID).describe());
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return undefined;
     throw gw.translate(err);
   }
 }
