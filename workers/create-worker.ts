@@ -22,7 +22,16 @@ export interface QueueWorkerOptions {
   registry?: JobRegistry;
   /** the pollers' name in Temporal (default: the SDK's pid@host); the fleet's heartbeat uses the same */
   identity?: string;
+  /**
+   * Run workflow tasks on the process's main thread instead of a worker thread of their own: several queues' workers in
+   * one process (`npm start`) then share one V8 heap instead of each loading the bundle into a thread (~50 MB each).
+   * A workflow task still may not run longer than the SDK's usual 5 s (deadlock detection).
+   */
+  workflowsOnMainThread?: boolean;
 }
+
+/** The SDK's own limit on one workflow activation (its default outside debug mode). */
+const WORKFLOW_ACTIVATION_TIMEOUT = '5s';
 
 /**
  * How long a draining worker (pause, graceful restart, SIGTERM) lets running tasks finish before it cancels
@@ -85,6 +94,8 @@ export function createQueueWorker(options: QueueWorkerOptions): Promise<Worker> 
     ...options.workflows,
     activities: queueActivities(registry, options.queue, { ...deps, mailer: tracedMailer(deps.mailer) }),
     ...queueSlots(registry, options.queue, options.concurrency),
+    // the SDK names running workflows on the main thread "debug mode"; only the thread and the timeout change
+    ...(options.workflowsOnMainThread ? { debugMode: true, isolateExecutionTimeout: WORKFLOW_ACTIVATION_TIMEOUT } : {}),
     shutdownGraceTime: SHUTDOWN_GRACE[options.queue],
   });
 }
