@@ -23,15 +23,26 @@ export interface QueueWorkerOptions {
   /** the pollers' name in Temporal (default: the SDK's pid@host); the fleet's heartbeat uses the same */
   identity?: string;
   /**
-   * Run workflow tasks on the process's main thread instead of a worker thread of their own: several queues' workers in
-   * one process (`npm start`) then share one V8 heap instead of each loading the bundle into a thread (~50 MB each).
-   * A workflow task still may not run longer than the SDK's usual 5 s (deadlock detection).
+   * Run workflow tasks on the process's main thread, in the SDK's reused V8 context, instead of a worker thread that
+   * loads the bundle into a V8 heap of its own (~40-50 MB): for several queues in one process (`npm start`), which
+   * would otherwise have one such thread per queue. Production (one queue a process) keeps the SDK's thread.
    */
   workflowsOnMainThread?: boolean;
 }
 
-/** The SDK's own limit on one workflow activation (its default outside debug mode). */
+/** The SDK's own limit on one workflow activation (its default outside debug mode): a workflow stuck longer fails its task. */
 const WORKFLOW_ACTIVATION_TIMEOUT = '5s';
+/**
+ * Workflows kept in the worker's sticky cache. The SDK sizes it from the V8 heap limit (about 2 000 on a 4 GB heap), far
+ * beyond what this help desk's short workflows need; one evicted is replayed from its history when its next task comes.
+ */
+export const MAX_CACHED_WORKFLOWS = 250;
+
+/**
+ * The SDK runs workflows on the main thread in what it calls debug mode, where it also lifts the activation timeout;
+ * the timeout (an option the SDK 1.24 reads but does not type) is set back, so a stuck workflow still fails its task.
+ */
+const WORKFLOWS_ON_MAIN_THREAD = { debugMode: true, isolateExecutionTimeout: WORKFLOW_ACTIVATION_TIMEOUT };
 
 /**
  * How long a draining worker (pause, graceful restart, SIGTERM) lets running tasks finish before it cancels
@@ -94,8 +105,8 @@ export function createQueueWorker(options: QueueWorkerOptions): Promise<Worker> 
     ...options.workflows,
     activities: queueActivities(registry, options.queue, { ...deps, mailer: tracedMailer(deps.mailer) }),
     ...queueSlots(registry, options.queue, options.concurrency),
-    // the SDK names running workflows on the main thread "debug mode"; only the thread and the timeout change
-    ...(options.workflowsOnMainThread ? { debugMode: true, isolateExecutionTimeout: WORKFLOW_ACTIVATION_TIMEOUT } : {}),
+    ...(options.workflowsOnMainThread ? WORKFLOWS_ON_MAIN_THREAD : {}),
+    maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
     shutdownGraceTime: SHUTDOWN_GRACE[options.queue],
   });
 }
