@@ -63,7 +63,6 @@ export async function runQueueWorkers(queues: readonly TaskQueueName[], hooks: Q
               deps,
               concurrency: config.workers.concurrency[queue],
               workflows: workflowSource(config),
-              workflowsOnMainThread: !single,
             }),
         });
         running.set(queue, controlled);
