@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { syncRolesAndPermissions } from '../../src/auth/permissions';
@@ -93,19 +94,26 @@ export interface ProjectProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Starts a project process (its own process group, output captured). */
-export function startProjectProcess(command: string, args: string[], env: NodeJS.ProcessEnv): ProjectProcess {
-  const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-200_000);
+/**
+ * Starts a project process in its own process group, its output going to a file (not a pipe into the bench process,
+ * which also runs the baselines and must not spend time reading logs).
+ */
+export function startProjectProcess(command: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): ProjectProcess {
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const fd = fs.openSync(logFile, 'a');
+  const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', fd, fd], detached: true });
+  fs.closeSync(fd);
+  const output = () => {
+    try {
+      return fs.readFileSync(logFile, 'utf8');
+    } catch {
+      return '';
+    }
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     child,
-    output: () => output,
+    output,
     async stop(graceMs = 60_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const pid = child.pid as number;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { JOB_TYPES, TASK_QUEUES, WORKFLOW_TYPES, type TicketNotificationInput } from '../../src/jobs/contract';
@@ -54,6 +55,7 @@ const enqueueSuite: BenchSuite = {
           TEMPORAL_UI_PROXY_PORT: undefined,
           OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
         }),
+        path.join(ctx.workDir, 'enqueue-api.log'),
       );
       const base = `http://127.0.0.1:${port}`;
       const started = api;

@@ -53,6 +53,7 @@ async function idleStack(ctx: BenchContext, readings: number): Promise<{ totals:
       TEMPORAL_ADDRESS: undefined,
       NODE_ENV: undefined,
     }),
+    path.join(ctx.workDir, 'npm-start.log'),
   );
   try {
     await waitUntil('npm start did not say it was running', () => stack.output().includes('Help desk jobs are running.'), 180_000, () => stack.output());
@@ -103,6 +104,7 @@ async function idleProductionWorkers(ctx: BenchContext, readings: number): Promi
         WORKER_METRICS_PORT: undefined,
         OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
       }),
+      path.join(ctx.workDir, `worker-${queue}.log`),
     ),
   }));
   try {
