@@ -80,7 +80,12 @@ function ensureBuild(ctx: BenchContext): void {
   if (result.status !== 0) throw new Error(`npm run build failed:\n${(result.stdout + result.stderr).slice(-3000)}`);
 }
 
-/** Each queue's production worker (`node dist/workers/<queue>.js`, NODE_ENV=production), idle, at the same time. */
+/** The NODE_OPTIONS the production image sets (Dockerfile `ENV NODE_OPTIONS=…`; the README's commands set the same). */
+function productionNodeOptions(): string | undefined {
+  return /^ENV NODE_OPTIONS=(\S+)$/m.exec(fs.readFileSync(projectPath('Dockerfile'), 'utf8'))?.[1];
+}
+
+/** Each queue's production worker (`node dist/workers/<queue>.js`, NODE_ENV=production, the image's NODE_OPTIONS), idle, at the same time. */
 async function idleProductionWorkers(ctx: BenchContext, readings: number): Promise<Record<TaskQueueName, { totals: number[]; last: ProcessRss[] }>> {
   ensureBuild(ctx);
   const server = await benchDevServer();
@@ -94,6 +99,7 @@ async function idleProductionWorkers(ctx: BenchContext, readings: number): Promi
       envWith({
         ...databaseEnv(ctx),
         NODE_ENV: 'production',
+        NODE_OPTIONS: productionNodeOptions(),
         TEMPORAL_ADDRESS: server.address,
         TEMPORAL_NAMESPACE: 'default',
         WORKFLOW_BUNDLE_PATH: projectPath('dist', 'workflow-bundle.js'),
