@@ -1,5 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
+/**
+ * How `npm start` runs its TypeScript children: tsx's CommonJS hook only (the project is CommonJS; `--import tsx` adds
+ * an ESM loader thread per process), and a small young generation (V8's default lets each idle process keep tens of MB
+ * of nursery it no longer uses). Together they take about a quarter off each process's resident memory.
+ */
+export const TYPESCRIPT_NODE_ARGS = ['--max-semi-space-size=2', '--require', require.resolve('tsx/cjs')];
+
 export interface SupervisedProcess {
   name: string;
   entry: string;
@@ -115,7 +122,7 @@ export class ChildProcessSupervisor {
 
   private launch(p: SupervisedProcess, backoff: RestartBackoff): void {
     const startedAt = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', p.entry], { env: this.env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [...TYPESCRIPT_NODE_ARGS, p.entry], { env: this.env, stdio: ['ignore', 'inherit', 'inherit'] });
     this.children.set(p.name, child);
     child.once('exit', (code, signal) => {
       this.children.delete(p.name);

@@ -1,16 +1,15 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOW_INTERCEPTOR_MODULES } from '../observability/metrics/worker-wiring';
+import { promisify } from 'node:util';
 import { loadConfig, temporalAddress, type Config } from '../config';
-import { prepareDatabase } from '../db/prepare';
-import { DEMO_LOGINS, DEMO_PASSWORD, isDatabaseEmpty, seedDemoData } from '../db/seed-demo';
+import { DEMO_LOGINS, DEMO_PASSWORD } from '../db/seed-demo';
 import { ALL_TASK_QUEUES } from '../jobs/contract';
 import { PROJECT_ROOT, resolveTemporalCli } from '../temporal/cli-resolver';
 import { launchDevServer } from '../temporal/dev-server';
 import { DEV_MAILBOX_PATH, devMailboxEnabled } from '../dev-mailbox/dev-mailbox';
-import { ChildProcessSupervisor } from './child-process-supervisor';
+import { ChildProcessSupervisor, TYPESCRIPT_NODE_ARGS } from './child-process-supervisor';
 
 const say = (line: string) => console.log(`[start] ${line}`);
 
@@ -22,18 +21,25 @@ function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-/** Migrates, seeds the demo data into an empty database; true when the demo logins exist (seeded now or earlier). */
-async function prepareDemoDatabase(config: Config): Promise<boolean> {
-  const { db } = await prepareDatabase(config);
+/** Runs a TypeScript entry point of the project to its end; its output, or why it failed. */
+async function runOnce(entry: string, args: string[] = []): Promise<string> {
   try {
-    if (await isDatabaseEmpty(db)) {
-      say('empty database: seeding demo data');
-      await seedDemoData(db);
-    }
-    return Boolean(await db('users').where({ email: DEMO_LOGINS[0].email }).first('id'));
-  } finally {
-    await db.destroy();
+    const { stdout } = await promisify(execFile)(process.execPath, [...TYPESCRIPT_NODE_ARGS, path.join(PROJECT_ROOT, entry), ...args], {
+      cwd: PROJECT_ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return stdout;
+  } catch (err) {
+    const failed = err as { stderr?: string; stdout?: string; message: string };
+    throw new Error((failed.stderr || failed.stdout || failed.message).trim().replace(/^error: /, ''));
   }
+}
+
+/** Migrates, seeds the demo data into an empty database; true when the demo logins exist (seeded now or earlier). */
+async function prepareDemoDatabase(): Promise<boolean> {
+  const lines = (await runOnce(path.join('src', 'cli', 'prepare-demo-database.ts'))).trim().split('\n');
+  for (const line of lines.slice(0, -1)) say(line);
+  return lines.at(-1) === 'demo-logins: yes';
 }
 
 async function waitForApi(url: string, timeoutMs: number): Promise<boolean> {
@@ -73,21 +79,22 @@ function printWelcome(config: Config, apiUrl: string, demoLogins: boolean): void
   console.log(lines.join('\n'));
 }
 
-/** One workflow bundle for the three workers (instead of each compiling the workflows), unless WORKFLOW_BUNDLE_PATH names one. */
+/**
+ * One workflow bundle for the workers (instead of compiling the workflows at each worker start), unless
+ * WORKFLOW_BUNDLE_PATH names one. Built in a short-lived process: the bundler (webpack) would otherwise stay in
+ * this process's memory for as long as the stack runs.
+ */
 async function workflowBundleFor(config: Config): Promise<string> {
   if (config.temporal.workflowBundlePath) return config.temporal.workflowBundlePath;
   say('bundling the workflows');
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: path.join(PROJECT_ROOT, 'workflows'),
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
-    logger: { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: say, error: say, log: () => undefined },
-  });
   const file = path.join(config.dataDir, 'workflow-bundle.js');
-  fs.writeFileSync(file, code);
+  await runOnce(path.join('workers', 'build-bundle.ts'), [file]).catch((err: Error) => {
+    throw new Error(`bundling the workflows failed: ${err.message}`);
+  });
   return file;
 }
 
-/** `npm start`: dev server (unless TEMPORAL_ADDRESS is set), database, one worker per queue, the API. */
+/** `npm start`: dev server (unless TEMPORAL_ADDRESS is set), database, one worker process for every queue, the API. */
 let devServer: { stop(): Promise<void> } | undefined;
 /** set while the dev server is first starting, so a Ctrl-C meanwhile still stops it */
 let devServerStarting: Promise<{ stop(): Promise<void> }> | undefined;
@@ -144,12 +151,13 @@ async function main(): Promise<void> {
   if (shuttingDown) return;
 
   say('migrating the database');
-  const [bundle, demoLogins] = await Promise.all([workflowBundleFor(config), prepareDemoDatabase(config)]);
+  const [bundle, demoLogins] = await Promise.all([workflowBundleFor(config), prepareDemoDatabase()]);
   childEnv.WORKFLOW_BUNDLE_PATH = bundle;
   if (shuttingDown) return;
 
+  // one worker process runs every queue here (one Temporal runtime, one set of modules); production runs one per queue
   children.start([
-    ...ALL_TASK_QUEUES.map((queue) => ({ name: `worker:${queue}`, entry: path.join(PROJECT_ROOT, 'workers', `${queue}.ts`) })),
+    { name: `worker:${ALL_TASK_QUEUES.join(',')}`, entry: path.join(PROJECT_ROOT, 'workers', 'all-queues.ts') },
     { name: 'api', entry: path.join(PROJECT_ROOT, 'src', 'api', 'server.ts') },
   ]);
 

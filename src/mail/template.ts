@@ -1,6 +1,4 @@
 import escapeHtml from 'escape-html';
-import { convert } from 'html-to-text';
-import mjml2html from 'mjml';
 import type { FieldChange, TicketPriority, TicketStatus } from '../jobs/contract';
 
 export interface TicketMailView {
@@ -132,6 +130,11 @@ export interface RenderedMail {
 /** Responsive HTML (MJML) and its plain-text twin. Every user string is escaped before it enters the markup. */
 export async function renderTicketMail(view: TicketMailView): Promise<RenderedMail> {
   // mjml 4 renders synchronously, mjml 5 (and its types) asynchronously: await covers both
+  // loaded on the first mail: mjml, html-to-text and their HTML tooling are large, and most processes (the API, the other queues) never render one
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mjml2html = require('mjml') as typeof import('mjml');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { convert } = require('html-to-text') as typeof import('html-to-text');
   const { html, errors } = await mjml2html(mjmlSource(view), { validationLevel: 'soft', keepComments: false });
   if (errors.length > 0 && !html) throw new Error(`mail template failed: ${errors[0].formattedMessage}`);
   const text = convert(html, {

@@ -45,20 +45,32 @@ type EventRefs = Pick<TicketNotificationInput, 'ticketId' | 'actorId' | 'comment
 /**
  * Loads what an event refers to and checks that it fits together; the API checks this before starting a
  * workflow, the activities again when they run (the workflow input carries the ids, whoever started it).
- * The actor must be someone who may see the ticket; a comment must belong to the ticket and be the actor's own;
- * an internal comment is, for a client actor, a comment that does not exist.
  */
 export async function loadEventData(repos: Repositories, refs: EventRefs): Promise<EventData> {
   const ticket = await repos.tickets.findById(refs.ticketId);
   if (!ticket) throw new MissingEventDataError(NOTIFICATION_FAILURES.ticketNotFound, 'ticketId');
   const actor = await repos.users.findById(refs.actorId);
+  const comment = refs.commentId === undefined || !actor ? undefined : await repos.tickets.findComment(refs.ticketId, refs.commentId);
+  return checkEventData(refs, { ticket, actor, comment });
+}
+
+/**
+ * The rules an event's data must meet, on data already loaded (`comment`: the one with that id on this ticket).
+ * The actor must be someone who may see the ticket; a comment must belong to the ticket and be the actor's own;
+ * an internal comment is, for a client actor, a comment that does not exist.
+ */
+export function checkEventData(
+  refs: Pick<EventRefs, 'commentId'>,
+  loaded: { ticket: Ticket; actor: User | undefined; comment: TicketComment | undefined },
+): EventData {
+  const { ticket, actor } = loaded;
   if (!actor) throw new MissingEventDataError(NOTIFICATION_FAILURES.actorNotFound, 'actorId');
   if (!maySeeTicket(actor, ticket.companyId)) {
     throw new RefusedEventDataError(NOTIFICATION_FAILURES.actorNotAllowed, 'actorId', 'must be a user who may see this ticket');
   }
   let comment: TicketComment | undefined;
   if (refs.commentId !== undefined) {
-    comment = await repos.tickets.findComment(refs.ticketId, refs.commentId);
+    comment = loaded.comment;
     if (!comment || (comment.isInternal && !isStaff(actor))) {
       throw new MissingEventDataError(NOTIFICATION_FAILURES.commentNotFound, 'commentId');
     }
@@ -74,7 +86,11 @@ export async function trustedPreviousAssignee(repos: Repositories, input: Pick<T
   if (input.type !== 'assigned') return undefined;
   const id = previousAssigneeId(input.changes);
   if (id === null) return undefined;
-  const user = await repos.users.findById(id);
+  return trustedUser(await repos.users.findById(id));
+}
+
+/** A previous assignee is believed only when it is a staff user. */
+export function trustedUser(user: User | undefined): User | undefined {
   return user && isStaff(user) ? user : undefined;
 }
 

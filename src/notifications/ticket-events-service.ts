@@ -17,7 +17,7 @@ import {
   type TicketNotificationInput,
 } from '../jobs/contract';
 import type { JobsGateway, StartedJob } from '../jobs/gateway';
-import { loadEventData, MissingEventDataError, RefusedEventDataError, trustedPreviousAssignee } from './event-data';
+import { checkEventData, MissingEventDataError, RefusedEventDataError, trustedUser } from './event-data';
 import { isCoalesced, signalTicketUpdate, ticketUpdatesState } from './coalescing';
 import { deliveryNote, deliveryStateOf } from './delivery-state';
 import { previousAssigneeId } from './recipients';
@@ -62,9 +62,11 @@ const isClient = (auth: AuthContext) => auth.user.role === 'client';
  */
 async function visibleTicket(repos: Repositories, auth: AuthContext, ticketId: number): Promise<Ticket | undefined> {
   const ticket = await repos.tickets.findById(ticketId);
-  if (!ticket) return undefined;
-  if (isClient(auth) && auth.user.companyId !== ticket.companyId) return undefined;
-  return ticket;
+  return ticket && mayView(auth, ticket) ? ticket : undefined;
+}
+
+function mayView(auth: AuthContext, ticket: Ticket): boolean {
+  return !isClient(auth) || auth.user.companyId === ticket.companyId;
 }
 
 /**
@@ -101,11 +103,9 @@ function eventDataToHttp(err: unknown): never {
 }
 
 /** The previous assignee of an `assigned` event must be a staff user: anyone else would be mailed about a ticket not theirs. */
-async function assertPreviousAssignee(repos: Repositories, request: TicketEventRequest): Promise<void> {
-  if (request.type !== 'assigned' || previousAssigneeId(request.changes) === null) return;
-  if (await trustedPreviousAssignee(repos, request)) return;
+function untrustedPreviousAssignee(request: TicketEventRequest): Error {
   const key = request.changes?.assigneeId !== undefined ? 'assigneeId' : 'assignee_id';
-  throw badRequest('Invalid previous assignee', [{ field: `changes.${key}.from`, message: 'must be the id of a staff user (admin or agent)' }]);
+  return badRequest('Invalid previous assignee', [{ field: `changes.${key}.from`, message: 'must be the id of a staff user (admin or agent)' }]);
 }
 
 /** The workflow id of the n-th re-run of an event's notification (a retry from the dead-letter list). */
@@ -200,10 +200,17 @@ export function createTicketEventsService(deps: Deps) {
       const eventId = request.eventId ?? idempotencyKey ?? randomUUID();
 
       assertClientEvent(auth, request);
-      const ticket = await visibleTicket(repos, auth, ticketId);
-      if (!ticket) throw ticketNotFound();
-      await loadEventData(repos, { ticketId, actorId: request.actorId, commentId: request.commentId }).catch(eventDataToHttp);
-      await assertPreviousAssignee(repos, request);
+      // one round trip for everything the event names; the checks are those the activities make again when they run
+      const previousAssignee = request.type === 'assigned' ? previousAssigneeId(request.changes) : null;
+      const refs = await repos.ticketEventRefs.find({ ticketId, actorId: request.actorId, commentId: request.commentId, previousAssigneeId: previousAssignee });
+      const ticket = refs && mayView(auth, refs.ticket) ? refs.ticket : undefined;
+      if (!refs || !ticket) throw ticketNotFound();
+      try {
+        checkEventData(request, refs);
+      } catch (err) {
+        eventDataToHttp(err);
+      }
+      if (previousAssignee !== null && !trustedUser(refs.previousAssignee)) throw untrustedPreviousAssignee(request);
 
       const input: TicketNotificationInput = {
         eventId,

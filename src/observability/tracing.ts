@@ -1,10 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import {
   makeWorkflowExporter,
   OpenTelemetryActivityInboundInterceptor,
@@ -27,9 +23,16 @@ let resource = new Resource({ 'service.name': 'helpdesk' });
 
 /** Installs the process's tracer provider: from the environment (OTLP) or, in tests, with the given processor. */
 export function installTracing(serviceName: string, options: { processor?: SpanProcessor; otlpEndpoint?: string } = {}): boolean {
+  if (!options.processor && !options.otlpEndpoint) return false;
+  // loaded only when tracing is on: the exporter, provider and instrumentation stay out of every process's memory otherwise
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+  const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
+  const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   // the exporter reads OTEL_EXPORTER_OTLP_ENDPOINT (and the other standard OTEL_EXPORTER_OTLP_* variables) itself
-  const given = options.processor ?? (options.otlpEndpoint ? new BatchSpanProcessor(new OTLPTraceExporter()) : undefined);
-  if (!given) return false;
+  const given = options.processor ?? new BatchSpanProcessor(new OTLPTraceExporter());
   processor = given;
   resource = new Resource({ 'service.name': serviceName });
   const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });

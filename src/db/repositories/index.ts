@@ -8,6 +8,7 @@ import { createNotificationDeliveriesRepository } from './notification-deliverie
 import { createQueueControlsRepository } from './queue-controls';
 import { createReportsRepository } from './reports';
 import { createRetentionRepository } from './retention';
+import { createTicketEventRefsRepository } from './ticket-event-refs';
 import { createTicketsRepository } from './tickets';
 import { createUsersRepository } from './users';
 
@@ -17,6 +18,7 @@ export function createRepositories(db: Db) {
     apiTokens: createApiTokensRepository(db),
     companies: createCompaniesRepository(db),
     tickets: createTicketsRepository(db),
+    ticketEventRefs: createTicketEventRefsRepository(db),
     activityLogs: createActivityLogsRepository(db),
     failedJobs: createFailedJobsRepository(db),
     notificationDeliveries: createNotificationDeliveriesRepository(db),

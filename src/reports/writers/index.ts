@@ -2,7 +2,6 @@ import type { Writable } from 'node:stream';
 import type { ReportFormat } from '../../jobs/contract';
 import { createCsvWriter } from './csv-writer';
 import { createJsonWriter } from './json-writer';
-import { createPdfWriter } from './pdf-writer';
 import type { ReportHeader, ReportWriter } from './report-writer';
 
 export { REPORT_CONTENT_TYPES, type ReportHeader, type ReportWriter } from './report-writer';
@@ -13,7 +12,11 @@ export function createReportWriter(format: ReportFormat, out: Writable, header: 
       return createCsvWriter(out);
     case 'json':
       return createJsonWriter(out, header);
-    case 'pdf':
+    case 'pdf': {
+      // loaded on the first PDF: pdfkit and its fonts stay out of processes that never write one
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { createPdfWriter } = require('./pdf-writer') as typeof import('./pdf-writer');
       return createPdfWriter(out, header);
+    }
   }
 }
