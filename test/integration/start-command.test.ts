@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { ALERT_SCHEDULE_ID, CLEANUP_SCHEDULE_ID } from '../../src/jobs/contract';
 import { freePort } from '../support/ports';
 import { readTestRunEnv } from '../support/test-env';
 import { waitFor } from '../support/wait';
@@ -135,6 +136,16 @@ describe('the start command', () => {
         await handle.result();
         const description = await handle.describe();
         expect(description.searchAttributes).toMatchObject({ JobType: ['cleanup'], RequestedBy: [login.user.id] });
+        // the one worker process runs the default queue, so it keeps that queue's schedules: the nightly cleanup and the alert check
+        const schedules = new Client({ connection }).schedule;
+        await waitFor(async () => {
+          try {
+            await Promise.all([CLEANUP_SCHEDULE_ID, ALERT_SCHEDULE_ID].map((id) => schedules.getHandle(id).describe()));
+            return true;
+          } catch {
+            return false;
+          }
+        }, { timeoutMs: 30_000, what: 'the cleanup and alert-check schedules' });
       } finally {
         await connection.close();
       }
