@@ -69,6 +69,27 @@ describe('adding a job type by the recipe', () => {
     echoControl.refusing = true;
   });
 
+  it('fails a workflow task that runs past the 5 s activation limit (workflows run on the main thread), instead of hanging the worker', async () => {
+    const handle = await jobs.client.workflow.start('spinWorkflow', { taskQueue: echoJob.taskQueue, workflowId: `spin-${uniqueSuffix()}`, args: [] });
+    try {
+      await waitFor(
+        async () => {
+          const { events } = await handle.fetchHistory();
+          return (events ?? []).some((event) => event.workflowTaskFailedEventAttributes);
+        },
+        { timeoutMs: 60_000, what: 'a failed workflow task in the spinning workflow' },
+      );
+      // the worker still serves other work afterwards
+      echoControl.refusing = false;
+      const message = `after-spin-${uniqueSuffix()}`;
+      const started = await jobs.start('echo', { message }, { requestedBy: world.admin.id });
+      expect(await jobs.client.workflow.getHandle(started.workflowId).result()).toBe(`echo: ${message}`);
+    } finally {
+      echoControl.refusing = true;
+      await handle.terminate('the activation-timeout test is over');
+    }
+  }, 120_000);
+
   it('starts through the gateway, fails for good, is dead-lettered, and its retry from the admin API succeeds', async () => {
     echoControl.refusing = true;
     const message = `hello-${uniqueSuffix()}`;
