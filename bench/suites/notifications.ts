@@ -5,6 +5,7 @@
  * connections as the worker's (SMTP_MAX_CONNECTIONS), sending the same number of mails of the same size to the
  * same receiver. Baseline and project alternate within each pair.
  */
+import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { AuthContext } from '../../src/auth/auth-context';
@@ -18,6 +19,8 @@ import { toNodemailerMessage } from '../../src/mail/raw-message';
 import { composeNotificationMail } from '../../src/notifications/compose';
 import { unsubscribeUrl } from '../../src/notifications/unsubscribe-links';
 import {
+  cpuMs,
+  devServerPid,
   freePort,
   percentile,
   sleep,
@@ -29,7 +32,7 @@ import {
   type Arrival,
   type FastReceiver,
 } from '../lib/notifications-stack';
-import { goalFromPairs, goalWithinLimit, type BenchContext, type BenchSuite, type GoalResult } from '../lib/suite';
+import { goalFromPairs, goalWithinLimit, median, type BenchContext, type BenchSuite, type GoalResult } from '../lib/suite';
 
 const APP_URL = 'http://helpdesk.bench';
 const UNSUBSCRIBE_SECRET = 'bench-unsubscribe-secret-0123456789abcdef';
@@ -242,6 +245,19 @@ const notifications: BenchSuite = {
       await idleLatency(receiver, apiUrl, seeded, 0);
       await sleep(500);
 
+      // CPU each part of the stack spends per mail in a burst (where the time goes), when /proc tells
+      const cpuParts: Record<string, number | undefined> = { worker: worker.child.pid, 'Temporal dev server': devServerPid(temporal.address) };
+      const cpuPerMail: Record<string, number[]> = {};
+      const measuredProjectRun = async () => {
+        const before = Object.fromEntries(Object.entries(cpuParts).map(([name, pid]) => [name, cpuMs(pid)]));
+        const times = await projectRun(receiver, core, caller, seeded, events, 600_000);
+        for (const [name, pid] of Object.entries(cpuParts)) {
+          const after = cpuMs(pid);
+          const start = before[name];
+          if (after !== undefined && start !== undefined) (cpuPerMail[name] ??= []).push((after - start) / mails);
+        }
+        return times;
+      };
       const latencies: number[] = [];
       const throughput: { project: number; baseline: number }[] = [];
       const drain: { project: number; baseline: number }[] = [];
@@ -256,11 +272,11 @@ const notifications: BenchSuite = {
 
         const projectFirst = pair % 2 === 1;
         let project: RunTimes | undefined;
-        if (projectFirst) project = await projectRun(receiver, core, caller, seeded, events, 600_000);
+        if (projectFirst) project = await measuredProjectRun();
         const baseline = await ceilingRun(receiver, seeded, connections, mails);
         if (!projectFirst) {
           await sleep(500);
-          project = await projectRun(receiver, core, caller, seeded, events, 600_000);
+          project = await measuredProjectRun();
         }
         const p = project as RunTimes;
         throughput.push({ project: p.rate, baseline: baseline.rate });
@@ -273,6 +289,10 @@ const notifications: BenchSuite = {
         await sleep(ctx.quick ? 300 : 1000);
       }
 
+      const cpuNote = Object.entries(cpuPerMail)
+        .map(([name, values]) => `${name} ${median(values).toFixed(1)} ms`)
+        .join(', ');
+      if (cpuNote) ctx.log(`CPU per mail in a burst (medians): ${cpuNote}`);
       return [
         goalFromPairs({
           id: 'notifications.throughput',
@@ -283,7 +303,8 @@ const notifications: BenchSuite = {
           threshold: 0.8,
           notes:
             `${events} events x ${RECIPIENTS_PER_EVENT} recipients started through the ticket-events service (${POST_CONCURRENCY} at a time); mails per second between the first ` +
-            `and the last arrival at the receiver. Ceiling: nodemailer pool: true, maxConnections ${connections}, the same number of mails of the same size.`,
+            `and the last arrival at the receiver. Ceiling: nodemailer pool: true, maxConnections ${connections}, the same number of mails of the same size.` +
+            (cpuNote ? ` CPU per mail in the bursts (medians; the machine has ${os.availableParallelism()} CPUs): ${cpuNote}.` : ''),
         }),
         goalFromPairs({
           id: 'notifications.burst-drain',
