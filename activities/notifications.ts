@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   JOB_TYPES,
+  NOTIFICATION_FAILURES,
   TASK_QUEUES,
   type NotificationRecipient,
   type RecipientOutcome,
@@ -9,8 +10,9 @@ import {
 } from '../src/jobs/contract';
 import { classifySmtpError } from '../src/mail/smtp-errors';
 import { composeNotificationMail, messageIdFor, type DigestEntry } from '../src/notifications/compose';
+import { createSendGate } from '../src/notifications/send-gate';
 import { unsubscribeUrl } from '../src/notifications/unsubscribe-links';
-import { loadEventData, MissingEventDataError, RefusedEventDataError, resolveDigestRecipients, resolveRecipients } from '../src/notifications/event-data';
+import { loadEventData, MissingEventDataError, type EventData, RefusedEventDataError, resolveDigestRecipients, resolveRecipients } from '../src/notifications/event-data';
 import type { ActivityDeps } from './deps';
 
 export interface SendTicketNotificationInput {
@@ -54,9 +56,40 @@ function ledgerEventIds(input: TicketNotificationInput, recipient: NotificationR
   return recipient.eventIds ?? input.digest.map((e) => e.eventId);
 }
 
+/**
+ * The part of the send step's startToCloseTimeout kept for the SMTP conversation itself (the transport's connect,
+ * greeting and socket timeouts); a step that waited longer than the rest for a free connection is retried instead.
+ */
+export const SMTP_CONVERSATION_BUDGET_MS = 20_000;
+
+/** How long one worker process reuses what an event refers to for the other recipients of the same event. */
+export const EVENT_DATA_REUSE_MS = 2000;
+
 export function createNotificationActivities(deps: ActivityDeps) {
   const { repos, logger } = deps;
   const ledger = repos.notificationDeliveries;
+
+  // SMTP conversations at once: one per pooled connection (the outbox writes files and needs no gate)
+  const gate = deps.mailer.kind === 'smtp' ? createSendGate(deps.config.mail.smtpMaxConnections) : undefined;
+
+  // an event's recipients are sent at the same time (one step each): they read the ticket, actor, comment and
+  // assignee once, instead of once per recipient; a retry a while later reads them again
+  const eventDataCache = new Map<string, { expires: number; value: Promise<{ data: EventData; assigneeName: string | null }> }>();
+  function eventDataFor(input: TicketNotificationInput): Promise<{ data: EventData; assigneeName: string | null }> {
+    const now = Date.now();
+    for (const [key, entry] of eventDataCache) if (entry.expires <= now) eventDataCache.delete(key);
+    const key = `${input.ticketId}:${input.actorId}:${input.commentId ?? ''}`;
+    const cached = eventDataCache.get(key);
+    if (cached) return cached.value;
+    const value = (async () => {
+      const data = await loadEventData(repos, input);
+      const assignee = data.ticket.assigneeId === null ? undefined : await repos.users.findById(data.ticket.assigneeId);
+      return { data, assigneeName: assignee?.name ?? null };
+    })();
+    eventDataCache.set(key, { expires: now + EVENT_DATA_REUSE_MS, value });
+    value.catch(() => eventDataCache.delete(key));
+    return value;
+  }
 
   /** The digest's events this recipient is told about, in order, with their actors' names. */
   async function digestFor(input: TicketNotificationInput, recipient: NotificationRecipient): Promise<DigestEntry[]> {
@@ -77,7 +110,9 @@ export function createNotificationActivities(deps: ActivityDeps) {
 
     /** Sends one recipient's mail unless the ledger says it was already sent. */
     async sendTicketNotification({ input, recipient }: SendTicketNotificationInput): Promise<RecipientOutcome> {
-      const { attempt, workflowExecution } = Context.current().info;
+      const startedAt = Date.now();
+      const { info } = Context.current();
+      const { attempt, workflowExecution } = info;
       const log = logger.child({ workflowId: workflowExecution?.workflowId, ticketId: input.ticketId, userId: recipient.userId, attempt });
       const messageId = messageIdFor(deps.config.api.appUrl, input.ticketId, input.eventId, recipient.userId);
       // a coalesced mail has a ledger row per event it reports, all under the one Message-ID
@@ -93,17 +128,16 @@ export function createNotificationActivities(deps: ActivityDeps) {
       }
       const delivery = unsent[0];
 
-      const data = await loadEventData(repos, input).catch(asFailure);
-      const user = await repos.users.findById(recipient.userId);
-      const assignee = data.ticket.assigneeId === null ? undefined : await repos.users.findById(data.ticket.assigneeId);
+      const { data, assigneeName } = await eventDataFor(input).catch(asFailure);
+      const name = recipient.name ?? (await repos.users.findById(recipient.userId))?.name ?? recipient.email;
       const mail = await composeNotificationMail({
         appUrl: deps.config.api.appUrl,
         event: input,
         ticket: data.ticket,
         actorName: data.actor.name,
-        assigneeName: assignee?.name ?? null,
+        assigneeName,
         comment: data.comment,
-        recipient: { ...recipient, name: user?.name ?? recipient.email },
+        recipient: { ...recipient, name },
         timeZone: deps.config.mail.timeZone,
         unsubscribeUrl: unsubscribeUrl(deps.config, recipient.userId),
         ...(input.digest ? { digest: await digestFor(input, recipient) } : {}),
@@ -117,10 +151,26 @@ export function createNotificationActivities(deps: ActivityDeps) {
           'the previous attempt was cut off mid-send with an unknown outcome; sending again under the same Message-ID',
         );
       }
-      for (const d of unsent) await ledger.startAttempt(d.id);
+      // a connection of the pool first: the in-flight mark and the conversation only ever cover a mail really on the wire
+      const release = gate ? await gate.acquire(startedAt + info.startToCloseTimeoutMs - SMTP_CONVERSATION_BUDGET_MS) : () => undefined;
+      if (!release) {
+        log.warn({ connections: deps.config.mail.smtpMaxConnections }, 'no SMTP connection came free in time; the step is retried');
+        throw ApplicationFailure.create({
+          type: NOTIFICATION_FAILURES.smtpTransient,
+          message: `no SMTP connection came free within ${Math.round((info.startToCloseTimeoutMs - SMTP_CONVERSATION_BUDGET_MS) / 1000)} s`,
+          nonRetryable: false,
+        });
+      }
+      try {
+        for (const d of unsent) await ledger.startAttempt(d.id);
+      } catch (err) {
+        release();
+        throw err;
+      }
       try {
         await deps.mailer.send(mail);
       } catch (err) {
+        release();
         const failure = classifySmtpError(err);
         for (const d of unsent) await ledger.recordError(d.id, { type: failure.type, message: failure.message, final: !failure.retryable });
         log.warn({ errorType: failure.type, responseCode: failure.responseCode, code: failure.code }, 'notification send failed');
@@ -131,6 +181,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
           details: [{ responseCode: failure.responseCode ?? null, code: failure.code ?? null }],
         });
       }
+      release();
       for (const d of unsent) await ledger.markSent(d.id);
       log.info({ messageId }, 'notification sent');
       return { userId: recipient.userId, email: recipient.email, status: 'sent', messageId };

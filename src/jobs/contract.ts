@@ -215,6 +215,8 @@ export interface NotificationRecipient {
   userId: number;
   email: string;
   reason: RecipientReason;
+  /** the display name when the recipients were resolved (the send step looks it up when absent: runs started before it was added) */
+  name?: string;
   /** in a coalesced mail: the events this recipient is told about (never their own) */
   eventIds?: string[];
 }

@@ -117,7 +117,7 @@ export async function resolveRecipients(repos: Repositories, input: TicketNotifi
   return {
     ticketId: ticket.id,
     companyId: ticket.companyId,
-    recipients: selected.map(({ user, reason }) => ({ userId: user.id, email: user.email.trim().toLowerCase(), reason })),
+    recipients: selected.map(({ user, reason }) => ({ userId: user.id, email: user.email.trim().toLowerCase(), reason, name: user.name })),
   };
 }
 

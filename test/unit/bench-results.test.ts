@@ -1,0 +1,109 @@
+import {
+  formatFigure,
+  formatGoalLine,
+  mergeResults,
+  parseOnly,
+  parseResults,
+  redactUrl,
+  renderResultsMarkdown,
+  type SuiteRecord,
+} from '../../bench/lib/results';
+import { goalFromPairs, goalWithinLimit } from '../../bench/lib/suite';
+
+const machine = { nproc: 2, ramGb: 7.8, cpu: 'Test CPU', node: '20.20.2', platform: 'linux 6.1' };
+
+function suite(name: string, ranAt: string, goals: SuiteRecord['goals'], error?: string): SuiteRecord {
+  return { name, ranAt, durationS: 12.5, quick: false, database: 'mysql://root@127.0.0.1:3306/helpdesk_bench', machine, command: 'npm run bench', goals, error };
+}
+
+const throughput = goalFromPairs({
+  id: 'notifications.throughput',
+  title: 'mail throughput vs pooled nodemailer (3 connections)',
+  unit: 'mails/s',
+  samples: [
+    { project: 50, baseline: 60 },
+    { project: 55, baseline: 62 },
+    { project: 52, baseline: 58 },
+  ],
+  higherIsBetter: true,
+  threshold: 0.8,
+});
+
+describe('bench results', () => {
+  it('prints a goal as ratio, target, verdict, title and both medians', () => {
+    expect(formatGoalLine(throughput)).toBe(
+      '0.87x  target >= 0.8  MET  mail throughput vs pooled nodemailer (3 connections)  (project 52.0 mails/s, baseline 60.0 mails/s)',
+    );
+  });
+
+  it('says NOT MET for an upper bound the project exceeds', () => {
+    const latency = goalWithinLimit({ id: 'n.latency', title: 'idle latency p95', unit: 'ms', values: [310, 350, 320], limit: 300 });
+    expect(formatGoalLine(latency)).toBe('1.07x  target <= 1 (limit 300 ms)  NOT MET  idle latency p95  (project 320 ms, baseline 300 ms)');
+  });
+
+  it('rounds figures to about three significant digits', () => {
+    expect([formatFigure(1234.5), formatFigure(65.84), formatFigure(1.234), formatFigure(0.012345), formatFigure(0)]).toEqual([
+      '1235',
+      '65.8',
+      '1.23',
+      '0.0123',
+      '0',
+    ]);
+  });
+
+  it('a full run keeps only the suites it ran', () => {
+    const previous = { updatedAt: 'x', suites: [suite('exports', '2026-12-01T10:00:00Z', []), suite('memory', '2026-12-01T10:00:00Z', [])] };
+    const merged = mergeResults(previous, [suite('notifications', '2026-12-01T11:00:00Z', [throughput])], [], new Date('2026-12-01T12:00:00Z'));
+    expect(merged.suites.map((s) => s.name)).toEqual(['notifications']);
+    expect(merged.updatedAt).toBe('2026-12-01T12:00:00.000Z');
+  });
+
+  it('a BENCH_ONLY run replaces its own suites and keeps the others, in name order', () => {
+    const previous = {
+      updatedAt: 'x',
+      suites: [suite('notifications', 'old', []), suite('exports', '2026-12-01T10:00:00Z', []), suite('memory', '2026-12-01T10:00:00Z', [])],
+    };
+    const fresh = suite('notifications', 'new', [throughput]);
+    const merged = mergeResults(previous, [fresh], ['notifications'], new Date());
+    expect(merged.suites.map((s) => [s.name, s.ranAt])).toEqual([
+      ['exports', '2026-12-01T10:00:00Z'],
+      ['memory', '2026-12-01T10:00:00Z'],
+      ['notifications', 'new'],
+    ]);
+  });
+
+  it('treats a missing or foreign results file as no previous results', () => {
+    expect(parseResults(null)).toBeNull();
+    expect(parseResults('not json')).toBeNull();
+    expect(parseResults('{"goals":[]}')).toBeNull();
+    expect(parseResults('{"updatedAt":"t","suites":[]}')).toEqual({ updatedAt: 't', suites: [] });
+  });
+
+  it('renders RESULTS.md with a summary table, the machine, the command, every pair and failed suites', () => {
+    const markdown = renderResultsMarkdown({
+      updatedAt: '2026-12-01T12:00:00.000Z',
+      suites: [suite('exports', '2026-12-01T10:00:00Z', [], 'seeding failed: ER_ACCESS_DENIED'), suite('notifications', '2026-12-01T11:00:00Z', [throughput])],
+    });
+    expect(markdown).toContain('1 of 1 goals met');
+    expect(markdown).toContain('| notifications | mail throughput vs pooled nodemailer (3 connections) | 0.87x | >= 0.8 | MET | 52.0 mails/s | 60.0 mails/s |');
+    expect(markdown).toContain('| exports | **suite failed**: seeding failed: ER_ACCESS_DENIED |');
+    expect(markdown).toContain('2 CPUs (Test CPU), 7.8 GB RAM');
+    expect(markdown).toContain('- command: `npm run bench`');
+    expect(markdown).toContain('| 3 | 52.0 | 58.0 |');
+  });
+
+  it('escapes table separators in titles', () => {
+    const goal = { ...throughput, title: 'a | b' };
+    expect(renderResultsMarkdown({ updatedAt: 't', suites: [suite('s', 't', [goal])] })).toContain('| s | a \\| b |');
+  });
+
+  it('reads BENCH_ONLY as a trimmed list', () => {
+    expect(parseOnly(undefined)).toEqual([]);
+    expect(parseOnly(' notifications, exports ,,')).toEqual(['notifications', 'exports']);
+  });
+
+  it('never prints a database password', () => {
+    expect(redactUrl('mysql://bench:s3cret@db:3306/helpdesk_bench')).toBe('mysql://bench:***@db:3306/helpdesk_bench');
+    expect(redactUrl('mysql://root@127.0.0.1:3306/helpdesk_bench')).toBe('mysql://root@127.0.0.1:3306/helpdesk_bench');
+  });
+});
