@@ -79,7 +79,8 @@ async function openMysqlSnapshot(db: Db, filters: ReportFilters): Promise<Report
       return Number((row as { n: unknown }).n);
     },
     async summary() {
-      return toSummary(await reportSummaryQuery(trx, filters));
+      const [row] = await reportSummaryQuery(trx, filters);
+      return toSummary(row as Record<string, unknown>);
     },
     async *batches() {
       // rows as arrays and DATETIMEs as their text: no object and no Date per row in mysql2, only what the report needs.
@@ -124,7 +125,7 @@ async function openSqliteSnapshot(db: Db, filters: ReportFilters): Promise<Repor
     },
     async summary() {
       const { sql, bindings } = native(reportSummaryQuery(db, filters));
-      return toSummary(reader.prepare(sql).all(...bindings) as Parameters<typeof toSummary>[0]);
+      return toSummary(reader.prepare(sql).get(...bindings) as Record<string, unknown>);
     },
     async *batches() {
       const { sql, bindings } = native(reportRowsQuery(db, filters));

@@ -182,29 +182,32 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
   let y = doc.y;
   const pages = pdfPageCount(header.rowCount, y, MARGIN, bottom);
   let page = 1;
-  let content = '';
+  let content = 'BT\n';
   const caches = REPORT_COLUMNS.map((c) => (REPEATING_COLUMNS.has(c.key) ? new Map<unknown, string>() : undefined));
 
-  const registerFont = (font: PdfkitFont) => {
-    const fonts = (doc.page as unknown as { fonts: Record<string, unknown> }).fonts;
-    fonts[font.id] ??= font.ref();
-  };
   // the text matrix flips y back (pdfkit's page space runs top-down), so x and the baseline are in page points
   const baselineOf = (font: PdfkitFont) => pdfNumber(y + (font.ascender / 1000) * FONT_SIZE);
   const startAt = (x: number, font: PdfkitFont) => `1 0 0 -1 ${pdfNumber(x)} ${baselineOf(font)} Tm\n`;
   /** moves[from][to]: from one drawn cell to the next (empty cells are skipped), the same for every row */
   const moves = cellX.map((from) => cellX.map((to) => `${pdfNumber(to - from)} 0 Td\n`));
+  /** the font of the page's text block so far (one BT ... ET per page: a font is set only when it changes) */
+  let blockFont: PdfkitFont | undefined;
+  const useFont = (font: PdfkitFont) => {
+    if (font === blockFont) return;
+    const fonts = (doc.page as unknown as { fonts: Record<string, unknown> }).fonts;
+    fonts[font.id] ??= font.ref();
+    content += `/${font.id} ${FONT_SIZE} Tf\n`;
+    blockFont = font;
+  };
   /** one line of cells in the font, at the current y; an empty cell draws nothing */
   const drawCells = (font: PdfkitFont, hexes: readonly string[]) => {
-    registerFont(font);
-    let text = `BT\n/${font.id} ${FONT_SIZE} Tf\n`;
+    useFont(font);
     let last = -1;
     for (let i = 0; i < hexes.length; i++) {
       if (!hexes[i]) continue;
-      text += `${last < 0 ? startAt(cellX[i], font) : moves[last][i]}[<${hexes[i]}>] TJ\n`;
+      content += `${last < 0 ? startAt(cellX[i], font) : moves[last][i]}[<${hexes[i]}>] TJ\n`;
       last = i;
     }
-    content += `${text}ET\n`;
   };
   const hexOf = (column: number, value: ReportRow[keyof ReportRow]): string => {
     const cache = caches[column];
@@ -227,10 +230,11 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
     const footer = pageFooter(page, pages);
     const width = doc.font('Helvetica').fontSize(FONT_SIZE).widthOfString(footer);
     y = pageHeight - MARGIN / 2 - FONT_SIZE;
-    registerFont(regular);
-    content += `BT\n/${regular.id} ${FONT_SIZE} Tf\n${startAt(PAGE_WIDTH - MARGIN - width, regular)}[<${winAnsiHex(footer)}>] TJ\nET\n`;
-    doc.addContent(content.slice(0, -1));
-    content = '';
+    useFont(regular);
+    content += `${startAt(PAGE_WIDTH - MARGIN - width, regular)}[<${winAnsiHex(footer)}>] TJ\nET`;
+    doc.addContent(content);
+    content = 'BT\n';
+    blockFont = undefined;
   };
   const settle = async () => {
     // pdfkit pushes pages out whether or not the file keeps up; wait for the file when it does not
