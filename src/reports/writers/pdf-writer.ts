@@ -3,7 +3,7 @@ import PDFDocument from 'pdfkit';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from '../../jobs/contract';
 import { REPORT_COLUMNS, type ReportRow } from '../columns';
 import type { ReportHeader, ReportWriter } from './report-writer';
-import { drained } from './write-chunk';
+import { drained, outputError } from './write-chunk';
 
 const MARGIN = 36;
 const FONT_SIZE = 7;
@@ -239,6 +239,8 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
   const settle = async () => {
     // pdfkit pushes pages out whether or not the file keeps up; wait for the file when it does not
     while (out.writableNeedDrain || doc.readableLength > MAX_BUFFERED_BYTES) {
+      const failed = outputError(out);
+      if (failed) throw failed;
       if (out.writableNeedDrain) await drained(out);
       else await new Promise((resolve) => setImmediate(resolve));
     }
@@ -246,26 +248,25 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
   const rowHexes: string[] = new Array<string>(REPORT_COLUMNS.length);
   drawTitles();
 
-  return {
-    write(row) {
-      return this.writeRows([row]);
-    },
-    async writeRows(rows) {
-      for (const row of rows) {
-        if (y > bottom) {
-          endPage();
-          // without bufferPages, pdfkit ends (compresses and writes out) the full page here
-          doc.addPage();
-          page++;
-          y = MARGIN;
-          drawTitles();
-          await settle();
-        }
-        for (let i = 0; i < COLUMN_COUNT; i++) rowHexes[i] = hexOf(i, row[REPORT_COLUMNS[i].key]);
-        drawCells(regular, rowHexes);
-        y += ROW_HEIGHT;
+  const writeRows = async (rows: readonly ReportRow[]) => {
+    for (const row of rows) {
+      if (y > bottom) {
+        endPage();
+        // without bufferPages, pdfkit ends (compresses and writes out) the full page here
+        doc.addPage();
+        page++;
+        y = MARGIN;
+        drawTitles();
+        await settle();
       }
-    },
+      for (let i = 0; i < COLUMN_COUNT; i++) rowHexes[i] = hexOf(i, row[REPORT_COLUMNS[i].key]);
+      drawCells(regular, rowHexes);
+      y += ROW_HEIGHT;
+    }
+  };
+  return {
+    writeRows,
+    write: (row) => writeRows([row]),
     async finish() {
       const lastY = y;
       endPage();

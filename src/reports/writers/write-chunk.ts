@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 
-function outputError(out: Writable): Error | null {
+/** The error that stops writes to `out`, if any: its own, or its having been closed. */
+export function outputError(out: Writable): Error | null {
   if (out.errored) return out.errored;
   return out.destroyed ? new Error('the report output was closed before the report was written') : null;
 }
