@@ -69,6 +69,11 @@ export async function* readBatches<T>(stream: Readable, max: number): AsyncGener
   }
 }
 
+/** What the export uses of a mysql2 connection (the one a knex transaction holds). */
+interface MysqlConnection {
+  query(options: { sql: string; rowsAsArray: boolean; dateStrings: boolean }, values: readonly unknown[]): { stream(options: { highWaterMark: number }): Readable };
+}
+
 async function openMysqlSnapshot(db: Db, filters: ReportFilters): Promise<ReportSnapshot> {
   // InnoDB's repeatable read: every read in this transaction sees the snapshot taken by the first one
   const trx = await db.transaction({ isolationLevel: 'repeatable read' });
@@ -83,9 +88,13 @@ async function openMysqlSnapshot(db: Db, filters: ReportFilters): Promise<Report
       return toSummary(row as Record<string, unknown>);
     },
     async *batches() {
-      // rows as arrays and DATETIMEs as their text: no object and no Date per row in mysql2, only what the report needs.
-      // mysql2 pauses the socket when this stream is not read: back-pressure reaches the server
-      const stream = reportRowsQuery(trx, filters).options({ rowsAsArray: true, dateStrings: true }).stream({ highWaterMark: REPORT_BATCH_ROWS });
+      // rows as arrays and DATETIMEs as their text: no object and no Date per row in mysql2, only what the report
+      // needs. The driver's own row stream on the transaction's connection: knex's stream() would pipe it through a
+      // Transform of its own, a second stream step per row. mysql2 pauses the socket when this stream is not read:
+      // back-pressure reaches the server.
+      const { sql, bindings } = reportRowsQuery(trx, filters).toSQL().toNative();
+      const connection = (await trx.client.acquireConnection()) as MysqlConnection;
+      const stream = connection.query({ sql, rowsAsArray: true, dateStrings: true }, bindings).stream({ highWaterMark: REPORT_BATCH_ROWS });
       const read = createReportRowReader();
       try {
         for await (const batch of readBatches<RawReportRow>(stream, REPORT_BATCH_ROWS)) yield batch.map(read);

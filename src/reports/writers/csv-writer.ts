@@ -3,6 +3,8 @@ import { REPORT_COLUMN_KEYS, type ReportRow } from '../columns';
 import { batchedWriter, type ReportWriter } from './report-writer';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
+/** anything csvField may change: most cells have none of it and are written as they are after one test */
+const SPECIAL = /[",\r\n]|^[=+\-@\t\r']/;
 /** a cell holding the delimiter, a quote or a line break of any kind, or one that reads like a neutralised formula */
 const NEEDS_QUOTES = /[",\r\n]|^'[=+\-@\t\r]/;
 const QUOTE = /"/g;
@@ -21,15 +23,21 @@ export function neutralizeCell(value: string): string {
  * starts like a neutralised formula. A bare LF or CR is quoted too: every reader takes it for the end of a record.
  */
 export function csvField(value: string): string {
+  if (!SPECIAL.test(value)) return value;
   const text = neutralizeCell(value);
   return NEEDS_QUOTES.test(text) ? `"${text.replace(QUOTE, '""')}"` : text;
+}
+
+/** a whole number cannot need quotes (a negative one would: it starts like a formula) */
+function csvNumber(value: number): string {
+  return Number.isInteger(value) && value >= 0 ? `${value}` : csvField(String(value));
 }
 
 /** A row's record, CRLF included; an empty field for null. */
 export function csvRecord(row: ReportRow): string {
   return (
-    `${csvField(String(row.id))},${csvField(row.subject)},${csvField(row.status)},${csvField(row.priority)},${csvField(row.company)},` +
-    `${csvField(String(row.companyId))},${csvField(row.requester)},${row.assignee === null ? '' : csvField(row.assignee)},` +
+    `${csvNumber(row.id)},${csvField(row.subject)},${csvField(row.status)},${csvField(row.priority)},${csvField(row.company)},` +
+    `${csvNumber(row.companyId)},${csvField(row.requester)},${row.assignee === null ? '' : csvField(row.assignee)},` +
     `${csvField(row.createdAt)},${row.closedAt === null ? '' : csvField(row.closedAt)}${CRLF}`
   );
 }
