@@ -10,7 +10,7 @@ export interface ExportReportOptions {
   reportId: number;
   format: ReportFormat;
   filters: ReportFilters;
-  /** PDF keeps every page in memory: beyond this many rows the export refuses */
+  /** the largest PDF (a table of thousands of pages helps nobody): beyond this many rows the export refuses and suggests CSV */
   pdfMaxRows: number;
   /**
    * called with the running totals at the start, after every `progressEvery` rows or `progressIntervalMs`,

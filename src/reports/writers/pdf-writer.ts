@@ -32,7 +32,6 @@ const WIN_ANSI = new RegExp(`^[\\x20-\\x7e\\xa0-\\xff${WIN_ANSI_EXTRAS}]$`);
 const ALL_WIN_ANSI = new RegExp(`^[\\x20-\\x7e\\xa0-\\xff${WIN_ANSI_EXTRAS}]*$`);
 // tabs and line or paragraph breaks of every kind read as a space
 const BREAKS = /[\t\n\v\f\r\x85\u2028\u2029]+/g;
-const PLAIN_ASCII = /^[\x20-\x7e]*$/;
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
 /**
@@ -41,8 +40,9 @@ const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
  * joiners and variation selectors, a control character) becomes one '?'.
  */
 function printable(text: string): string {
-  // plain ASCII is already composed and drawable: most cells take this way
-  if (PLAIN_ASCII.test(text)) return text;
+  // text of WinAnsi characters alone is already composed (none of them combines or decomposes) and has no breaks:
+  // most cells take this way
+  if (ALL_WIN_ANSI.test(text)) return text;
   const flat = text.normalize('NFC').replace(BREAKS, ' ');
   if (ALL_WIN_ANSI.test(flat)) return flat;
   let out = '';
@@ -94,9 +94,9 @@ export function pdfPageCount(rowCount: number, firstTop: number, otherTop: numbe
   return rowCount <= first ? 1 : 1 + Math.ceil((rowCount - first) / other);
 }
 
-/** pdfkit's own number format in content streams (PDFObject.number) */
+/** a position in the table's content: hundredths of a point are finer than any screen or printer (pdfkit writes millionths) */
 function pdfNumber(n: number): number {
-  return Math.round(n * 1e6) / 1e6;
+  return Math.round(n * 100) / 100;
 }
 
 const COLUMN_COUNT = REPORT_COLUMNS.length;
