@@ -33,12 +33,18 @@ function csvNumber(value: number): string {
   return Number.isInteger(value) && value >= 0 ? `${value}` : csvField(String(value));
 }
 
+/** an ISO 8601 instant of a four-digit year holds nothing to quote or neutralise; other years start with + or - */
+function csvInstant(value: string): string {
+  const first = value.charCodeAt(0);
+  return first >= 48 && first <= 57 ? value : csvField(value);
+}
+
 /** A row's record, CRLF included; an empty field for null. */
 export function csvRecord(row: ReportRow): string {
   return (
     `${csvNumber(row.id)},${csvField(row.subject)},${csvField(row.status)},${csvField(row.priority)},${csvField(row.company)},` +
     `${csvNumber(row.companyId)},${csvField(row.requester)},${row.assignee === null ? '' : csvField(row.assignee)},` +
-    `${csvField(row.createdAt)},${row.closedAt === null ? '' : csvField(row.closedAt)}${CRLF}`
+    `${csvInstant(row.createdAt)},${row.closedAt === null ? '' : csvInstant(row.closedAt)}${CRLF}`
   );
 }
 
