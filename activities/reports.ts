@@ -21,9 +21,14 @@ export interface ExportedReport {
 }
 
 const DAY_MS = 86_400_000;
-/** rows_written reaches the database at least this often (or every PROGRESS_EVERY_ROWS rows, whichever comes first) */
-const PROGRESS_WRITE_MS = 1_000;
+/** progress heartbeats every PROGRESS_EVERY_ROWS rows or PROGRESS_INTERVAL_MS, whichever comes first */
+const PROGRESS_INTERVAL_MS = 1_000;
 const PROGRESS_EVERY_ROWS = 1_000;
+/**
+ * rows_written reaches the database (which also tells whether the report was deleted) at most this often, besides
+ * the first and the last figure: a write per 1,000 rows would be hundreds of writes a second on a fast export
+ */
+const PROGRESS_WRITE_MS = 1_000;
 /** heartbeats keep flowing while a slow stretch (a PDF's final render) writes no rows */
 const HEARTBEAT_TICK_MS = 5_000;
 
@@ -73,6 +78,7 @@ export function createReportActivities(deps: ActivityDeps) {
       const report = await activeReport(input.reportId);
       if (report.status !== 'running') throw gone(report.id);
       let latest: ReportProgress = { rowsWritten: 0, totalRows: report.totalRows ?? 0 };
+      let lastWrite = Number.NEGATIVE_INFINITY;
       const ticker = setInterval(() => context.heartbeat(latest), HEARTBEAT_TICK_MS);
       try {
         const stored = await exportReportFile({
@@ -85,10 +91,13 @@ export function createReportActivities(deps: ActivityDeps) {
           maxRowsPerSecond: deps.config.reports.exportMaxRowsPerSecond,
           signal: context.cancellationSignal,
           progressEvery: PROGRESS_EVERY_ROWS,
-          progressIntervalMs: PROGRESS_WRITE_MS,
+          progressIntervalMs: PROGRESS_INTERVAL_MS,
           onProgress: async (progress) => {
             latest = progress;
             context.heartbeat(progress);
+            const last = progress.rowsWritten === progress.totalRows;
+            if (!last && Date.now() - lastWrite < PROGRESS_WRITE_MS) return;
+            lastWrite = Date.now();
             // the row disappears when the report is deleted: stop at once rather than after Temporal's cancel lands
             if (!(await repos.reports.updateProgress(report.id, progress))) throw gone(report.id);
           },

@@ -1,5 +1,6 @@
-import { toDate, toDateOrNull } from '../db/normalize';
+import { toDate } from '../db/normalize';
 import type { TicketPriority, TicketStatus } from '../jobs/contract';
+import { createIsoFormatter, isoFromMysqlDateTime } from './iso-time';
 
 /** One report line: the CSV header and the JSON keys are these property names, in this order. */
 export interface ReportRow {
@@ -40,7 +41,7 @@ export const REPORT_COLUMNS: readonly ReportColumnSpec[] = [
 
 export const REPORT_COLUMN_KEYS: readonly ReportColumn[] = REPORT_COLUMNS.map((c) => c.key);
 
-/** The SQL select list matching ReportRow; aliases follow tickets t, companies c, users r (requester), a (assignee). */
+/** The SQL select list matching ReportRow, in REPORT_COLUMNS order (rows read as arrays rely on it); aliases follow tickets t, companies c, users r (requester), a (assignee). */
 export const REPORT_SELECT = [
   't.id as id',
   't.subject as subject',
@@ -54,18 +55,32 @@ export const REPORT_SELECT = [
   't.closed_at as closedAt',
 ];
 
-/** Normalises a raw database row (SQLite epoch-ms numbers, MySQL Dates) into a ReportRow. */
-export function toReportRow(raw: Record<string, unknown>): ReportRow {
-  return {
-    id: Number(raw.id),
-    subject: String(raw.subject),
-    status: raw.status as TicketStatus,
-    priority: raw.priority as TicketPriority,
-    company: String(raw.company),
-    companyId: Number(raw.companyId),
-    requester: String(raw.requester),
-    assignee: raw.assignee === null || raw.assignee === undefined ? null : String(raw.assignee),
-    createdAt: toDate(raw.createdAt).toISOString(),
-    closedAt: toDateOrNull(raw.closedAt)?.toISOString() ?? null,
-  };
+/** A row as the drivers hand it over with rows as arrays (mysql2 `rowsAsArray`, better-sqlite3 `raw()`), in REPORT_SELECT order. */
+export type RawReportRow = readonly unknown[];
+
+function isoInstant(value: unknown, fromEpochMs: (ms: number) => string): string {
+  if (typeof value === 'number') return fromEpochMs(value);
+  if (typeof value === 'string') return isoFromMysqlDateTime(value);
+  return toDate(value).toISOString();
+}
+
+/**
+ * Normalises raw rows into ReportRows: SQLite's epoch-ms numbers and MySQL's DATETIME text (`dateStrings`)
+ * become ISO 8601 instants. Made once per export: it remembers the day of the previous row's dates.
+ */
+export function createReportRowReader(): (raw: RawReportRow) => ReportRow {
+  const createdIso = createIsoFormatter();
+  const closedIso = createIsoFormatter();
+  return (raw) => ({
+    id: Number(raw[0]),
+    subject: String(raw[1]),
+    status: raw[2] as TicketStatus,
+    priority: raw[3] as TicketPriority,
+    company: String(raw[4]),
+    companyId: Number(raw[5]),
+    requester: String(raw[6]),
+    assignee: raw[7] === null || raw[7] === undefined ? null : String(raw[7]),
+    createdAt: isoInstant(raw[8], createdIso),
+    closedAt: raw[9] === null || raw[9] === undefined ? null : isoInstant(raw[9], closedIso),
+  });
 }

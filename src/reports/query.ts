@@ -1,15 +1,12 @@
 import type { Knex } from 'knex';
-import type { ReportFilters, TicketPriority, TicketStatus } from '../jobs/contract';
+import { TICKET_PRIORITIES, TICKET_STATUSES, type ReportFilters, type TicketPriority, type TicketStatus } from '../jobs/contract';
 import { REPORT_SELECT } from './columns';
 import { createdAtRange } from './filters';
 
-/** The filtered ticket set; count, summary and export all start from here so they always agree. */
-export function filteredTickets(db: Knex | Knex.Transaction, filters: ReportFilters): Knex.QueryBuilder {
+/** The filtered tickets, without their company and people: what the counts read. */
+export function matchingTickets(db: Knex | Knex.Transaction, filters: ReportFilters): Knex.QueryBuilder {
   const { from, to, empty } = createdAtRange(filters);
-  const query = db('tickets as t')
-    .join('companies as c', 'c.id', 't.company_id')
-    .join('users as r', 'r.id', 't.requester_id')
-    .leftJoin('users as a', 'a.id', 't.assignee_id');
+  const query = db('tickets as t');
   if (empty) query.whereRaw('1 = 0');
   if (from) query.where('t.created_at', '>=', from);
   if (to) query.where('t.created_at', '<=', to);
@@ -19,19 +16,37 @@ export function filteredTickets(db: Knex | Knex.Transaction, filters: ReportFilt
   return query;
 }
 
+/** The filtered tickets with their company, requester and assignee: the rows of the report. */
+export function filteredTickets(db: Knex | Knex.Transaction, filters: ReportFilters): Knex.QueryBuilder {
+  return matchingTickets(db, filters)
+    .join('companies as c', 'c.id', 't.company_id')
+    .join('users as r', 'r.id', 't.requester_id')
+    .leftJoin('users as a', 'a.id', 't.assignee_id');
+}
+
 export function reportRowsQuery(db: Knex | Knex.Transaction, filters: ReportFilters): Knex.QueryBuilder {
   return filteredTickets(db, filters).select(REPORT_SELECT).orderBy('t.created_at').orderBy('t.id');
 }
 
+/**
+ * Counts count the tickets alone: every ticket has its company and its requester (NOT NULL foreign keys) and the
+ * assignee is a left join, so the joins add no row and remove none, and without them the planner reads the filter's
+ * index (with them MariaDB counted a million tickets through the requester index, in as long as the export took).
+ * The export still checks that it wrote as many rows as were counted.
+ */
 export function reportCountQuery(db: Knex | Knex.Transaction, filters: ReportFilters): Knex.QueryBuilder {
-  return filteredTickets(db, filters).count({ n: '*' });
+  return matchingTickets(db, filters).count({ n: '*' });
 }
 
+/**
+ * The counts by status and by priority, and the total, in one row: sums of conditions scan the rows once, where
+ * GROUP BY status, priority also sorted them (a temporary B-tree on SQLite, a temporary table on MariaDB).
+ */
 export function reportSummaryQuery(db: Knex | Knex.Transaction, filters: ReportFilters): Knex.QueryBuilder {
-  return filteredTickets(db, filters)
-    .select('t.status as status', 't.priority as priority')
-    .count({ n: '*' })
-    .groupBy('t.status', 't.priority');
+  const query = matchingTickets(db, filters).count({ n: '*' });
+  TICKET_STATUSES.forEach((status, i) => query.select(db.raw('sum(case when t.status = ? then 1 else 0 end) as ??', [status, `status${i}`])));
+  TICKET_PRIORITIES.forEach((priority, i) => query.select(db.raw('sum(case when t.priority = ? then 1 else 0 end) as ??', [priority, `priority${i}`])));
+  return query;
 }
 
 export interface ReportSummary {
@@ -40,14 +55,11 @@ export interface ReportSummary {
   byPriority: Partial<Record<TicketPriority, number>>;
 }
 
-export function toSummary(rows: Array<{ status: TicketStatus; priority: TicketPriority; n: unknown }>): ReportSummary {
-  const summary: ReportSummary = { total: 0, byStatus: {}, byPriority: {} };
-  for (const row of rows) {
-    const n = Number(row.n);
-    summary.total += n;
-    summary.byStatus[row.status] = (summary.byStatus[row.status] ?? 0) + n;
-    summary.byPriority[row.priority] = (summary.byPriority[row.priority] ?? 0) + n;
-  }
+/** The one row of reportSummaryQuery (sums are NULL over no rows, DECIMAL text on some drivers). */
+export function toSummary(row: Record<string, unknown>): ReportSummary {
+  const summary: ReportSummary = { total: Number(row.n), byStatus: {}, byPriority: {} };
+  TICKET_STATUSES.forEach((status, i) => (summary.byStatus[status] = Number(row[`status${i}`] ?? 0)));
+  TICKET_PRIORITIES.forEach((priority, i) => (summary.byPriority[priority] = Number(row[`priority${i}`] ?? 0)));
   return summary;
 }
 

@@ -58,13 +58,19 @@ function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException)?.code === 'ENOENT';
 }
 
+/**
+ * How far the export may run ahead of the disk: with a buffer of one piece, the export waited for every write to
+ * land before formatting the next rows; a few pieces let formatting and writing overlap (memory stays bounded).
+ */
+const WRITE_BUFFER_BYTES = 1024 * 1024;
+
 /** Counts and hashes bytes on their way to the file, so the checksum needs no second read. */
 class HashingFileStream extends Writable {
   private readonly hash = createHash('sha256');
   size = 0;
 
   constructor(private readonly file: fs.WriteStream) {
-    super({ highWaterMark: 64 * 1024 });
+    super({ highWaterMark: WRITE_BUFFER_BYTES });
     file.on('error', (err) => this.destroy(err));
   }
 
@@ -124,7 +130,7 @@ export function createLocalReportStorage(dir: string): ReportStorage {
       await fsp.mkdir(root, { recursive: true });
       // a unique temp name per attempt: a retried export never appends to a dead attempt's file
       const tempPath = path.join(root, `${partialPrefix(fileName)}${randomUUID()}${PARTIAL_SUFFIX}`);
-      const file = fs.createWriteStream(tempPath, { flags: 'wx', highWaterMark: 64 * 1024 });
+      const file = fs.createWriteStream(tempPath, { flags: 'wx', highWaterMark: WRITE_BUFFER_BYTES });
       // the temp file exists (and an open error surfaces) before anything is written to it
       await new Promise<void>((resolve, reject) => {
         file.once('open', () => resolve());

@@ -3,6 +3,7 @@ import PDFDocument from 'pdfkit';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from '../../jobs/contract';
 import { REPORT_COLUMNS, type ReportRow } from '../columns';
 import type { ReportHeader, ReportWriter } from './report-writer';
+import { drained, outputError } from './write-chunk';
 
 const MARGIN = 36;
 const FONT_SIZE = 7;
@@ -39,6 +40,9 @@ const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
  * joiners and variation selectors, a control character) becomes one '?'.
  */
 function printable(text: string): string {
+  // text of WinAnsi characters alone is already composed (none of them combines or decomposes) and has no breaks:
+  // most cells take this way
+  if (ALL_WIN_ANSI.test(text)) return text;
   const flat = text.normalize('NFC').replace(BREAKS, ' ');
   if (ALL_WIN_ANSI.test(flat)) return flat;
   let out = '';
@@ -51,14 +55,16 @@ function fit(text: string, width: number): string {
   return text.length > max ? `${text.slice(0, Math.max(1, max - 1))}…` : text;
 }
 
+function cellText(column: number, value: ReportRow[keyof ReportRow]): string {
+  if (value === null) return '';
+  const key = REPORT_COLUMNS[column].key;
+  const text = key === 'createdAt' || key === 'closedAt' ? String(value).slice(0, 16).replace('T', ' ') : String(value);
+  return fit(printable(text), COLUMN_WIDTHS[column]);
+}
+
 /** The text of each table cell, as drawn (empty cells draw nothing). */
 export function pdfRowCells(row: ReportRow): string[] {
-  return REPORT_COLUMNS.map((c, i) => {
-    const value = row[c.key];
-    if (value === null) return '';
-    const text = c.key === 'createdAt' || c.key === 'closedAt' ? String(value).slice(0, 16).replace('T', ' ') : String(value);
-    return fit(printable(text), COLUMN_WIDTHS[i]);
-  });
+  return REPORT_COLUMNS.map((c, i) => cellText(i, row[c.key]));
 }
 
 const READABLE_UTC = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC', hourCycle: 'h23' });
@@ -72,17 +78,73 @@ export function pageFooter(page: number, pages: number): string {
   return `Page ${page} of ${pages}`;
 }
 
+/** How many rows (the column titles included) fit on a page from `top` on, stepping as the writer does. */
+function rowsFrom(top: number, bottom: number): number {
+  let rows = 0;
+  for (let y = top; y <= bottom; y += ROW_HEIGHT) rows++;
+  return rows;
+}
+
+/** The number of pages a table of `rowCount` rows takes, when the first page's table starts at `firstTop`. */
+export function pdfPageCount(rowCount: number, firstTop: number, otherTop: number, bottom: number): number {
+  // every page starts with the column titles
+  const first = Math.max(0, rowsFrom(firstTop, bottom) - 1);
+  const other = rowsFrom(otherTop, bottom) - 1;
+  if (other < 1) throw new Error('a PDF page must hold at least one row');
+  return rowCount <= first ? 1 : 1 + Math.ceil((rowCount - first) / other);
+}
+
+/** a position in the table's content: hundredths of a point are finer than any screen or printer (pdfkit writes millionths) */
+function pdfNumber(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+const COLUMN_COUNT = REPORT_COLUMNS.length;
+
+/** Windows-1252 at 0x80-0x9f (the five undefined codes stay as control characters, which printable() turns into '?') */
+const WIN_ANSI_80_9F = '€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8dŽ\x8f\x90‘’“”•–—˜™š›œ\x9džŸ';
+const WIN_ANSI_HEX = new Map<string, string>();
+for (let byte = 0x80; byte <= 0x9f; byte++) WIN_ANSI_HEX.set(WIN_ANSI_80_9F[byte - 0x80], byte.toString(16));
+const LATIN_1 = /^[\x20-\x7e\xa0-\xff]*$/;
+
+/** Text printable() returned, as WinAnsi bytes in hex (what pdfkit writes for a standard font, without kerning). */
+export function winAnsiHex(text: string): string {
+  // below 0x100 a WinAnsi byte is the Latin-1 code
+  if (LATIN_1.test(text)) return Buffer.from(text, 'latin1').toString('hex');
+  let hex = '';
+  for (const char of text) hex += WIN_ANSI_HEX.get(char) ?? (char.charCodeAt(0) <= 0xff ? char.charCodeAt(0).toString(16).padStart(2, '0') : '3f');
+  return hex;
+}
+
+/** Columns whose values repeat from row to row (statuses, companies, users): their drawn text is kept, not redone per row. */
+const REPEATING_COLUMNS = new Set<keyof ReportRow>(['status', 'priority', 'company', 'companyId', 'requester', 'assignee']);
+const CELL_CACHE_LIMIT = 10_000;
+
+/** What the writer needs of a pdfkit standard font beyond the typed API (pdfkit 0.17, pinned). */
+interface PdfkitFont {
+  id: string;
+  ascender: number;
+  ref(): unknown;
+}
+
+/** pdfkit's readable side may hold this much before the writer waits for the file to catch up */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
 /**
  * Title, filters, counts by status and priority, then the table; "Page X of Y" at the foot of each page.
- * pdfkit holds every page until end() anyway (buffered here so the footers can be written once the
- * page count is known), which is why PDF reports are capped by REPORT_PDF_MAX_ROWS.
+ * The page count is known before the first row (the row count is, and every row takes one line), so each page
+ * gets its footer when it is full and pdfkit writes it out and forgets it: memory stays flat at any row count.
+ * The table is drawn as raw text operators gathered into one content write per page, each cell placed where
+ * pdfkit's text(cell, x, y) would put it (without kerning): text() lays out and measures every cell, which made a
+ * 50,000-row PDF six times slower than its CSV.
  */
 export function createPdfWriter(out: Writable, header: ReportHeader): ReportWriter {
+  const summary = header.summary;
+  if (!summary) throw new Error('a PDF report needs the summary counts');
   const doc = new PDFDocument({
     size: 'A4',
     layout: 'landscape',
     margin: MARGIN,
-    bufferPages: true,
     info: { Title: `Ticket report #${header.reportId}` },
   });
   const done = new Promise<void>((resolve, reject) => {
@@ -93,8 +155,15 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
   done.catch(() => undefined);
   doc.pipe(out);
 
-  const widths = COLUMN_WIDTHS;
-  const bottom = () => doc.page.height - MARGIN - ROW_HEIGHT;
+  const fontOf = (name: string): PdfkitFont => {
+    doc.font(name);
+    return (doc as unknown as { _font: PdfkitFont })._font;
+  };
+  const regular = fontOf('Helvetica');
+  const bold = fontOf('Helvetica-Bold');
+  const pageHeight = doc.page.height;
+  const bottom = pageHeight - MARGIN - ROW_HEIGHT;
+  const cellX = COLUMN_WIDTHS.map((_, i) => MARGIN + COLUMN_WIDTHS.slice(0, i).reduce((sum, w) => sum + w, 0));
 
   doc.font('Helvetica-Bold').fontSize(16).text(`Ticket report #${header.reportId}`);
   doc.font('Helvetica').fontSize(9).text(`Generated ${readableDateTime(header.generatedAt)}`);
@@ -105,50 +174,103 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
   doc.moveDown(0.5);
   doc.font('Helvetica-Bold').fontSize(10).text(`Summary: ${header.rowCount} tickets`);
   doc.font('Helvetica').fontSize(9);
-  doc.text(`By status: ${TICKET_STATUSES.map((s) => `${s} ${header.summary.byStatus[s] ?? 0}`).join(', ')}`);
-  doc.text(`By priority: ${TICKET_PRIORITIES.map((p) => `${p} ${header.summary.byPriority[p] ?? 0}`).join(', ')}`);
+  doc.text(`By status: ${TICKET_STATUSES.map((s) => `${s} ${summary.byStatus[s] ?? 0}`).join(', ')}`);
+  doc.text(`By priority: ${TICKET_PRIORITIES.map((p) => `${p} ${summary.byPriority[p] ?? 0}`).join(', ')}`);
   doc.moveDown(1);
+  doc.font('Helvetica').fontSize(FONT_SIZE);
 
   let y = doc.y;
-  const drawCells = (cells: string[], bold: boolean) => {
-    if (y > bottom()) {
-      doc.addPage();
-      y = MARGIN;
+  const pages = pdfPageCount(header.rowCount, y, MARGIN, bottom);
+  let page = 1;
+  let content = 'BT\n';
+  const caches = REPORT_COLUMNS.map((c) => (REPEATING_COLUMNS.has(c.key) ? new Map<unknown, string>() : undefined));
+
+  // the text matrix flips y back (pdfkit's page space runs top-down), so x and the baseline are in page points
+  const baselineOf = (font: PdfkitFont) => pdfNumber(y + (font.ascender / 1000) * FONT_SIZE);
+  const startAt = (x: number, font: PdfkitFont) => `1 0 0 -1 ${pdfNumber(x)} ${baselineOf(font)} Tm\n`;
+  /** moves[from][to]: from one drawn cell to the next (empty cells are skipped), the same for every row */
+  const moves = cellX.map((from) => cellX.map((to) => `${pdfNumber(to - from)} 0 Td\n`));
+  /** the font of the page's text block so far (one BT ... ET per page: a font is set only when it changes) */
+  let blockFont: PdfkitFont | undefined;
+  const useFont = (font: PdfkitFont) => {
+    if (font === blockFont) return;
+    const fonts = (doc.page as unknown as { fonts: Record<string, unknown> }).fonts;
+    fonts[font.id] ??= font.ref();
+    content += `/${font.id} ${FONT_SIZE} Tf\n`;
+    blockFont = font;
+  };
+  /** one line of cells in the font, at the current y; an empty cell draws nothing */
+  const drawCells = (font: PdfkitFont, hexes: readonly string[]) => {
+    useFont(font);
+    let last = -1;
+    for (let i = 0; i < hexes.length; i++) {
+      if (!hexes[i]) continue;
+      content += `${last < 0 ? startAt(cellX[i], font) : moves[last][i]}[<${hexes[i]}>] TJ\n`;
+      last = i;
     }
-    doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(FONT_SIZE);
-    let x = MARGIN;
-    cells.forEach((cell, i) => {
-      if (cell) doc.text(cell, x, y, { width: widths[i], lineBreak: false });
-      x += widths[i];
-    });
+  };
+  const hexOf = (column: number, value: ReportRow[keyof ReportRow]): string => {
+    const cache = caches[column];
+    if (!cache) return winAnsiHex(cellText(column, value));
+    let hex = cache.get(value);
+    if (hex === undefined) {
+      if (cache.size >= CELL_CACHE_LIMIT) cache.clear();
+      hex = winAnsiHex(cellText(column, value));
+      cache.set(value, hex);
+    }
+    return hex;
+  };
+  const titles = REPORT_COLUMNS.map((c) => winAnsiHex(c.title));
+  const drawTitles = () => {
+    drawCells(bold, titles);
     y += ROW_HEIGHT;
   };
-  const drawHeader = () => drawCells(REPORT_COLUMNS.map((c) => c.title), true);
-  drawHeader();
+  const endPage = () => {
+    // right-aligned in the bottom margin, as text(footer, {width, align: 'right'}) would place it
+    const footer = pageFooter(page, pages);
+    const width = doc.font('Helvetica').fontSize(FONT_SIZE).widthOfString(footer);
+    y = pageHeight - MARGIN / 2 - FONT_SIZE;
+    useFont(regular);
+    content += `${startAt(PAGE_WIDTH - MARGIN - width, regular)}[<${winAnsiHex(footer)}>] TJ\nET`;
+    doc.addContent(content);
+    content = 'BT\n';
+    blockFont = undefined;
+  };
+  const settle = async () => {
+    // pdfkit pushes pages out whether or not the file keeps up; wait for the file when it does not
+    while (out.writableNeedDrain || doc.readableLength > MAX_BUFFERED_BYTES) {
+      const failed = outputError(out);
+      if (failed) throw failed;
+      if (out.writableNeedDrain) await drained(out);
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  const rowHexes: string[] = new Array<string>(REPORT_COLUMNS.length);
+  drawTitles();
 
-  return {
-    async write(row: ReportRow) {
-      if (y > bottom()) {
+  const writeRows = async (rows: readonly ReportRow[]) => {
+    for (const row of rows) {
+      if (y > bottom) {
+        endPage();
+        // without bufferPages, pdfkit ends (compresses and writes out) the full page here
         doc.addPage();
+        page++;
         y = MARGIN;
-        drawHeader();
+        drawTitles();
+        await settle();
       }
-      drawCells(pdfRowCells(row), false);
-    },
+      for (let i = 0; i < COLUMN_COUNT; i++) rowHexes[i] = hexOf(i, row[REPORT_COLUMNS[i].key]);
+      drawCells(regular, rowHexes);
+      y += ROW_HEIGHT;
+    }
+  };
+  return {
+    writeRows,
+    write: (row) => writeRows([row]),
     async finish() {
-      if (header.rowCount === 0) doc.font('Helvetica').fontSize(9).text('No tickets match these filters.', MARGIN, y + 4);
-      const { start, count } = doc.bufferedPageRange();
-      for (let i = start; i < start + count; i++) {
-        doc.switchToPage(i);
-        // the footer sits in the bottom margin: without this pdfkit would start a new page for it
-        const bottomMargin = doc.page.margins.bottom;
-        doc.page.margins.bottom = 0;
-        doc
-          .font('Helvetica')
-          .fontSize(FONT_SIZE)
-          .text(pageFooter(i - start + 1, count), MARGIN, doc.page.height - MARGIN / 2 - FONT_SIZE, { width: PAGE_WIDTH - 2 * MARGIN, align: 'right', lineBreak: false });
-        doc.page.margins.bottom = bottomMargin;
-      }
+      const lastY = y;
+      endPage();
+      if (header.rowCount === 0) doc.font('Helvetica').fontSize(9).text('No tickets match these filters.', MARGIN, lastY + 4);
       doc.end();
       await done;
     },

@@ -1,0 +1,286 @@
+/**
+ * Report exports (issue #19): CSV and JSON of N tickets against the database's own command-line client running the
+ * same SELECT into a file (`mariadb --batch --quick`, `sqlite3 -csv`), and a PDF at the 50,000-row cap against the
+ * CSV of the same rows; plus each export's RSS growth. Every export runs through the real exportReport activity
+ * (a MockActivityEnvironment around the activities a reports worker builds) in a fresh child process, so one
+ * export's memory never hides another's; baseline and project alternate within each pair.
+ *
+ *   npm run bench                                   # every suite; BENCH_ONLY=exports for this one
+ *   BENCH_QUICK=1 BENCH_ONLY=exports npm run bench  # 100 000 rows instead of 1 000 000, a PDF of 20 000 on SQLite only
+ *
+ * The export throttle (REPORT_EXPORT_MAX_ROWS_PER_SECOND) is off, as it is by default. Tickets are seeded once
+ * per size, each size under its own company (the export filters on it), into the bench MariaDB database and into
+ * a SQLite file cached in .data/bench/; later runs reuse them.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ExportedReport } from '../../activities/reports';
+import { syncRolesAndPermissions } from '../../src/auth/permissions';
+import { loadConfig, type Config } from '../../src/config';
+import { createDb, ensureMysqlDatabase, migrateLatest, type Db } from '../../src/db/knex';
+import { createRepositories } from '../../src/db/repositories';
+import { seedBulkTickets } from '../../src/db/seed-bulk';
+import type { ReportFormat } from '../../src/jobs/contract';
+import { reportRowsQuery } from '../../src/reports/query';
+import { goalFromPairs, goalWithinLimit, type BenchContext, type BenchSuite, type GoalResult } from '../lib/suite';
+
+const MB = 1024 * 1024;
+const RSS_LIMIT_MB = 64;
+const PDF_ROWS = 50_000;
+const SQLITE_CACHE = path.resolve(__dirname, '../../.data/bench/exports.sqlite');
+
+type Database = BenchContext['database'];
+
+interface ChildRequest {
+  database: Database;
+  reportsDir: string;
+  companyId: number;
+  userId: number;
+  format: ReportFormat;
+}
+
+interface ChildResult {
+  seconds: number;
+  rssGrowthMb: number;
+  rowCount: number;
+}
+
+function configFor(database: Database, reportsDir: string): Config {
+  return loadConfig({
+    ...process.env,
+    DATABASE_URL: database.client === 'mysql2' ? database.url : '',
+    SQLITE_FILE: database.client === 'better-sqlite3' ? database.filename : undefined,
+    REPORTS_DIR: reportsDir,
+    REPORTS_STORAGE: '',
+    LOG_LEVEL: 'warn',
+    // the throttle that spares a busy primary is off, as it is by default
+    REPORT_EXPORT_MAX_ROWS_PER_SECOND: '0',
+  });
+}
+
+const databaseName = (database: Database) => (database.client === 'mysql2' ? 'MariaDB' : 'SQLite');
+
+/** The company holding `rows` seeded tickets (seeded now if it holds fewer), and a user to request the reports. */
+async function seededCompany(db: Db, rows: number, log: (line: string) => void): Promise<{ companyId: number; userId: number }> {
+  const repos = createRepositories(db);
+  const name = `Bench exports ${rows} tickets`;
+  const existing = await db('companies').where({ name }).first('id');
+  const companyId = existing ? Number(existing.id) : (await repos.companies.create(name)).id;
+  const users: number[] = [];
+  for (const role of ['agent', 'client'] as const) {
+    const email = `bench-exports-${rows}-${role}@example.test`;
+    const user = await db('users').where({ email }).first('id');
+    users.push(user ? Number(user.id) : (await repos.users.create({ email, name: `Bench ${role}`, role, companyId, passwordHash: 'x' })).id);
+  }
+  const [{ n }] = await db('tickets').where({ company_id: companyId }).count({ n: '*' });
+  const have = Number(n);
+  if (have > rows) throw new Error(`${name} holds ${have} tickets, more than ${rows}: remove them or use another bench database`);
+  if (have < rows) {
+    log(`  seeding ${rows - have} tickets into "${name}"...`);
+    const started = Date.now();
+    await seedBulkTickets(db, { count: rows - have, companyIds: [companyId], userIds: users, seed: rows + have });
+    log(`  seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  return { companyId, userId: users[0] };
+}
+
+function run(command: string, args: string[], outFile: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const out = fs.openSync(outFile, 'w');
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { stdio: ['ignore', out, 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      // untimed: the client's output reaches the disk and goes, so the export after it does not pay for its
+      // write-back when it syncs its own file (a report is synced before it is renamed into place)
+      fs.fsyncSync(out);
+      fs.closeSync(out);
+      fs.rmSync(outFile, { force: true });
+      if (code !== 0) return reject(new Error(`${command} exited with ${code}: ${stderr.trim()}`));
+      resolve(seconds);
+    });
+  });
+}
+
+/** The database's own client runs the export's SELECT (the same SQL, values inlined) into a file; its wall time in seconds. */
+function baselineRunner(database: Database, sql: string, outFile: string): () => Promise<number> {
+  if (database.client === 'better-sqlite3') return () => run('sqlite3', ['-csv', '-header', database.filename, sql], outFile);
+  const url = new URL(database.url);
+  const args = ['--batch', '--quick', '-h', url.hostname, '-P', url.port || '3306', '-u', decodeURIComponent(url.username)];
+  if (url.password) args.push(`-p${decodeURIComponent(url.password)}`);
+  args.push(url.pathname.replace(/^\//, ''), '-e', sql);
+  return () => run('mariadb', args, outFile);
+}
+
+/** One export through the real activity in a fresh process (this file, run as a script). */
+function exportInChild(request: ChildRequest): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', __filename], {
+      env: { ...process.env, BENCH_EXPORT_REQUEST: JSON.stringify(request) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = stdout.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !line.startsWith('{')) return reject(new Error(`export child exited with ${code}: ${stdout.trim()}`));
+      resolve(JSON.parse(line) as ChildResult);
+    });
+  });
+}
+
+async function childMain(request: ChildRequest): Promise<void> {
+  const [{ MockActivityEnvironment }, { createReportActivities }, { buildActivityDeps, closeActivityDeps }, { createLogger }] = await Promise.all([
+    import('@temporalio/testing'),
+    import('../../activities/reports'),
+    import('../../workers/activity-deps'),
+    import('../../src/logger'),
+  ]);
+  const config = configFor(request.database, request.reportsDir);
+  const deps = buildActivityDeps(config, createLogger(config.logLevel, { component: 'bench-exports' }));
+  try {
+    const activities = createReportActivities(deps);
+    const report = await deps.repos.reports.create({ userId: request.userId, companyId: null, format: request.format, filters: { companyIds: [request.companyId] } });
+    const env = new MockActivityEnvironment({ workflowExecution: { workflowId: `bench-report-${report.id}`, runId: 'bench' } });
+    await env.run(activities.countReportRows, { reportId: report.id });
+
+    (global as { gc?: () => void }).gc?.();
+    const before = process.memoryUsage.rss();
+    const maxRssBefore = process.resourceUsage().maxRSS * 1024;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+    const started = process.hrtime.bigint();
+    const exported = (await env.run(activities.exportReport, { reportId: report.id })) as ExportedReport;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    clearInterval(sampler);
+    const maxRssAfter = process.resourceUsage().maxRSS * 1024;
+    // the kernel's high-water mark catches a peak between two samples, when it was reached during the export
+    peak = Math.max(peak, process.memoryUsage.rss(), maxRssAfter > maxRssBefore ? maxRssAfter : 0);
+
+    await env.run(activities.finishReport, { reportId: report.id, ...exported });
+    await deps.storage.remove(exported.fileName);
+    await deps.repos.reports.delete(report.id);
+    const result: ChildResult = { seconds, rssGrowthMb: (peak - before) / MB, rowCount: exported.rowCount };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await closeActivityDeps(deps);
+  }
+}
+
+async function prepareDatabase(database: Database, sizes: number[], log: (line: string) => void) {
+  const config = configFor(database, os.tmpdir());
+  if (config.database.client === 'mysql2') await ensureMysqlDatabase(config.database.url);
+  const db = createDb(config.database);
+  try {
+    await migrateLatest(db);
+    await syncRolesAndPermissions(db);
+    const sets = new Map<number, { companyId: number; userId: number; sql: string }>();
+    for (const rows of sizes) {
+      const { companyId, userId } = await seededCompany(db, rows, log);
+      sets.set(rows, { companyId, userId, sql: reportRowsQuery(db, { companyIds: [companyId] }).toQuery() });
+    }
+    return sets;
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function measureDatabase(ctx: BenchContext, database: Database, rows: number, pdfRows: number | null): Promise<GoalResult[]> {
+  const name = databaseName(database);
+  const key = name.toLowerCase();
+  ctx.log(`exports on ${name}: ${rows} rows (CSV, JSON)${pdfRows ? `, PDF ${pdfRows} rows` : ''}`);
+  const sets = await prepareDatabase(database, [...new Set(pdfRows ? [rows, pdfRows] : [rows])], ctx.log);
+  const reportsDir = fs.mkdtempSync(path.join(ctx.workDir, `exports-${key}-`));
+  const big = sets.get(rows)!;
+  const small = pdfRows ? sets.get(pdfRows)! : undefined;
+  const baseline = baselineRunner(database, big.sql, path.join(reportsDir, `baseline.${database.client === 'mysql2' ? 'tsv' : 'csv'}`));
+  const exportOf = async (format: ReportFormat, set: typeof big, expectedRows: number) => {
+    const result = await exportInChild({ database, reportsDir, companyId: set.companyId, userId: set.userId, format });
+    if (result.rowCount !== expectedRows) throw new Error(`the ${format} export wrote ${result.rowCount} rows, expected ${expectedRows}`);
+    return result;
+  };
+
+  const csv: Array<{ project: number; baseline: number }> = [];
+  const json: Array<{ project: number; baseline: number }> = [];
+  const rss: Record<ReportFormat, number[]> = { csv: [], json: [], pdf: [] };
+  for (let pair = 0; pair < ctx.pairs; pair++) {
+    const client = await baseline();
+    const csvRun = await exportOf('csv', big, rows);
+    const jsonRun = await exportOf('json', big, rows);
+    csv.push({ project: rows / csvRun.seconds, baseline: rows / client });
+    json.push({ project: rows / jsonRun.seconds, baseline: rows / client });
+    rss.csv.push(csvRun.rssGrowthMb);
+    rss.json.push(jsonRun.rssGrowthMb);
+    ctx.log(
+      `  pair ${pair + 1}: client ${client.toFixed(2)} s, CSV ${csvRun.seconds.toFixed(2)} s (+${csvRun.rssGrowthMb.toFixed(0)} MB), ` +
+        `JSON ${jsonRun.seconds.toFixed(2)} s (+${jsonRun.rssGrowthMb.toFixed(0)} MB)`,
+    );
+  }
+  const pdf: Array<{ project: number; baseline: number }> = [];
+  for (let pair = 0; small && pdfRows && pair < ctx.pairs; pair++) {
+    const csvRun = await exportOf('csv', small, pdfRows);
+    const pdfRun = await exportOf('pdf', small, pdfRows);
+    pdf.push({ project: pdfRun.seconds, baseline: csvRun.seconds });
+    rss.pdf.push(pdfRun.rssGrowthMb);
+    ctx.log(`  PDF pair ${pair + 1}: CSV ${csvRun.seconds.toFixed(2)} s, PDF ${pdfRun.seconds.toFixed(2)} s (+${pdfRun.rssGrowthMb.toFixed(0)} MB)`);
+  }
+  fs.rmSync(reportsDir, { recursive: true, force: true });
+
+  const client = database.client === 'mysql2' ? '`mariadb --batch --quick`' : '`sqlite3 -csv`';
+  const threshold = database.client === 'mysql2' ? 0.5 : 0.4;
+  const speedNote = 'exportReport activity in a fresh process vs the client running the same SELECT into a file (its whole process); throttle off';
+  const goals = [
+    goalFromPairs({ id: `exports.csv.${key}`, title: `CSV export of ${rows} rows on ${name} vs ${client}`, unit: 'rows/s', samples: csv, higherIsBetter: true, threshold, notes: speedNote }),
+    goalFromPairs({ id: `exports.json.${key}`, title: `JSON export of ${rows} rows on ${name} vs ${client}`, unit: 'rows/s', samples: json, higherIsBetter: true, threshold, notes: speedNote }),
+    goalWithinLimit({ id: `exports.rss.csv.${key}`, title: `worker RSS growth, CSV of ${rows} rows on ${name}`, unit: 'MB', values: rss.csv, limit: RSS_LIMIT_MB }),
+    goalWithinLimit({ id: `exports.rss.json.${key}`, title: `worker RSS growth, JSON of ${rows} rows on ${name}`, unit: 'MB', values: rss.json, limit: RSS_LIMIT_MB }),
+  ];
+  if (!pdfRows) return goals;
+  return [
+    ...goals,
+    goalFromPairs({
+      id: `exports.pdf.${key}`,
+      title: `PDF of ${pdfRows} rows on ${name} vs the CSV of the same rows`,
+      unit: 's',
+      samples: pdf,
+      higherIsBetter: false,
+      threshold: 3,
+      notes: 'both through the exportReport activity, each in a fresh process',
+    }),
+    goalWithinLimit({ id: `exports.rss.pdf.${key}`, title: `worker RSS growth, PDF of ${pdfRows} rows on ${name}`, unit: 'MB', values: rss.pdf, limit: RSS_LIMIT_MB }),
+  ];
+}
+
+const suite: BenchSuite = {
+  name: 'exports',
+  async run(ctx) {
+    const rows = ctx.quick ? 100_000 : 1_000_000;
+    // quick: a smaller PDF, on the last database only (each export is a fresh process of a second or two; the
+    // goals' figures are the full run's, at the cap, on both)
+    const pdfRows = ctx.quick ? 20_000 : PDF_ROWS;
+    const databases: Database[] = [];
+    if (ctx.database.client === 'mysql2') databases.push(ctx.database);
+    fs.mkdirSync(path.dirname(SQLITE_CACHE), { recursive: true });
+    databases.push(ctx.database.client === 'better-sqlite3' ? ctx.database : { client: 'better-sqlite3', filename: SQLITE_CACHE });
+    const goals: GoalResult[] = [];
+    for (const [i, database] of databases.entries()) {
+      goals.push(...(await measureDatabase(ctx, database, rows, !ctx.quick || i === databases.length - 1 ? pdfRows : null)));
+    }
+    return goals;
+  },
+};
+
+export default suite;
+
+if (require.main === module && process.env.BENCH_EXPORT_REQUEST) {
+  childMain(JSON.parse(process.env.BENCH_EXPORT_REQUEST) as ChildRequest).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
