@@ -143,7 +143,7 @@ export const envSchema = z.object({
 
   WORKER_CONCURRENCY_DEFAULT: positiveInt(3),
   // a send step mostly waits on the database and the SMTP server: more steps than SMTP connections keep the pool busy
-  WORKER_CONCURRENCY_NOTIFICATIONS: positiveInt(10),
+  WORKER_CONCURRENCY_NOTIFICATIONS: positiveInt(3),
   WORKER_CONCURRENCY_REPORTS: positiveInt(3),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 

@@ -10,7 +10,7 @@ describe('configuration', () => {
     expect(config.temporal.uiUrl).toBe('http://127.0.0.1:8233');
     expect(config.mail.smtpUrl).toBeUndefined();
     expect(config.mail.smtpMaxConnections).toBe(3);
-    expect(config.workers.concurrency).toEqual({ default: 3, notifications: 10, reports: 3 });
+    expect(config.workers.concurrency).toEqual({ default: 3, notifications: 3, reports: 3 });
     expect(config.retention).toEqual({ activityLogDays: 90, failedJobDays: 30, reportDays: 7, metricsDays: 7 });
     expect(config.metrics).toEqual({ flushSeconds: 10, token: undefined, workerPort: undefined, workerHost: '127.0.0.1' });
     expect(config.tracing).toEqual({ otlpEndpoint: undefined });
