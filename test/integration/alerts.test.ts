@@ -78,6 +78,8 @@ describe('alerts: a failure burst, a stalled queue and dead letters are mailed a
       activityDeps: (deps) => ({ ...deps, mailer }),
     });
     world = await createWorld(sys.repos, sys.auth);
+    // only this file's own checks run here: no schedule left by a worker process an earlier file spawned
+    await sys.jobs.client.schedule.getHandle('alert-check').delete().catch(() => undefined);
   }, 120_000);
 
   afterAll(async () => {
@@ -315,6 +317,8 @@ describe('alerts: a failure burst, a stalled queue and dead letters are mailed a
 
   it('the default worker keeps an alert-check schedule: every ALERT_CHECK_INTERVAL_SECONDS, overlap SKIP, on the default queue', async () => {
     const config = { ...sys.config, alerts: { ...sys.config.alerts, checkIntervalSeconds: 90 } };
+    // a worker process an earlier file spawned in this namespace may have created it already
+    await sys.jobs.client.schedule.getHandle('alert-check').delete().catch(() => undefined);
     expect(await ensureAlertScheduleOnStart(config, sys.logger)).toBe('created');
     try {
       expect(await ensureAlertScheduleOnStart(sys.config, sys.logger)).toBe('updated');
