@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { WORKFLOW_TYPES } from '../../src/jobs/contract';
+import { ALERT_SCHEDULE_ID, WORKFLOW_TYPES } from '../../src/jobs/contract';
 import { createWorld, type World } from '../support/fixtures';
 import { startTestSystem, type TestSystem } from '../support/system';
 import { launchChromium, newPage, screenshotBothWidths, signIn, unlabelledControls } from './browser';
@@ -20,7 +20,9 @@ describe('the Jobs page Alerts section in Chromium', () => {
   });
 
   it('lists an open alert with the mail and webhook sent for it, and a resolved one, at 1280 and 375 px', async () => {
-    // a check left running by an earlier file in this namespace would judge these hand-made episodes against real (empty) metrics
+    // a check (from a schedule an earlier file's default worker process left in this namespace, or still running) would
+    // judge these hand-made episodes against real (empty) metrics: no schedule, no running check
+    await sys.jobs.client.schedule.getHandle(ALERT_SCHEDULE_ID).delete().catch(() => undefined);
     for await (const execution of sys.jobs.client.workflow.list({ query: `WorkflowType = '${WORKFLOW_TYPES.checkAlerts}' AND ExecutionStatus = 'Running'` })) {
       await sys.jobs.client.workflow.getHandle(execution.workflowId).terminate('the alerts page test sets the episodes itself');
     }

@@ -74,6 +74,7 @@ describe('alerts: a failure burst, a stalled queue and dead letters are mailed a
         ALERT_DEAD_LETTERS_THRESHOLD: '3',
         ALERT_EMAIL_TO: ONCALL,
         ALERT_WEBHOOK_URL: webhook.url,
+        ALERT_CHECK_INTERVAL_SECONDS: '60',
       },
       activityDeps: (deps) => ({ ...deps, mailer }),
     });

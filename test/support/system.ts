@@ -45,6 +45,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     ALERT_WAIT_P95_SECONDS: '0',
     ALERT_NO_POLLER_SECONDS: '0',
     ALERT_DEAD_LETTERS_THRESHOLD: '0',
+    // and a schedule such a process creates fires hourly, not every minute
+    ALERT_CHECK_INTERVAL_SECONDS: '3600',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { SQLITE_FILE: workerSqliteFile(run) }),
     ...overrides,
   };
