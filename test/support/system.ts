@@ -39,13 +39,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     APP_URL: 'http://helpdesk.test',
     // every event mailed at once unless a test turns coalescing on
     NOTIFY_COALESCE_SECONDS: '0',
-    // alert rules off unless a test turns them on: a check the alert-check schedule starts (kept by any default-queue
-    // worker process a test spawns) must not mail the admins of whatever test runs on that namespace next
-    ALERT_FAILED_JOBS_THRESHOLD: '0',
-    ALERT_WAIT_P95_SECONDS: '0',
-    ALERT_NO_POLLER_SECONDS: '0',
-    ALERT_DEAD_LETTERS_THRESHOLD: '0',
-    // and a schedule such a process creates fires hourly, not every minute
+    // the alert-check schedule a spawned default-queue worker process creates fires hourly, not every minute, so its
+    // checks stay out of the files that run on this namespace after it
     ALERT_CHECK_INTERVAL_SECONDS: '3600',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { SQLITE_FILE: workerSqliteFile(run) }),
     ...overrides,
