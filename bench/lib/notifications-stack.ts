@@ -12,20 +12,12 @@ import { SMTPServer } from 'smtp-server';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/observability/metrics/worker-wiring';
 import { resolveTemporalCli } from '../../src/temporal/cli-resolver';
 import { startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
+import { freePort } from './bench-stack';
+
+export { freePort };
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
