@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { dropMysqlDatabase } from '../../src/db/knex';
 
 /** What the global setup hands to every jest worker through the environment. */
 export interface TestRunEnv {
@@ -43,3 +45,25 @@ export function workerSqliteFile(env: TestRunEnv): string {
 }
 
 export const MAX_JEST_WORKERS = 4;
+
+/**
+ * The environment for a database of a file's own (a MariaDB schema or an SQLite file beside this worker's), so
+ * nothing another file left running on this worker's database (a worker process, a scheduled job) can touch its
+ * rows. `drop` removes it again.
+ */
+export function ownDatabase(name: string): { env: Record<string, string>; drop(): Promise<void> } {
+  if (!/^\w+$/.test(name)) throw new Error(`invalid database name suffix "${name}"`);
+  const run = readTestRunEnv();
+  const mysqlUrl = workerDatabaseUrl(run);
+  if (mysqlUrl) {
+    const url = new URL(mysqlUrl);
+    url.pathname = `${url.pathname}_${name}`;
+    const databaseUrl = url.toString();
+    return {
+      env: { DATABASE_URL: databaseUrl },
+      drop: () => dropMysqlDatabase(databaseUrl),
+    };
+  }
+  const file = path.join(run.tmpDir, `db-w${jestWorkerId()}-${name}.sqlite`);
+  return { env: { SQLITE_FILE: file }, drop: async () => fs.rmSync(file, { force: true }) };
+}

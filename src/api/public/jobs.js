@@ -518,19 +518,26 @@ function renderAlerts({ open, recent }) {
 async function refresh() {
   clearTimeout(pollTimer);
   if (!me) return;
+  // each section shows what it could load: a slow or failing overview never hides the alerts or the failed jobs
+  const [overview, failed, alerts] = await Promise.allSettled([
+    api('GET', '/api/admin/overview'),
+    me.permissions.includes('view_failed_jobs') ? loadFailed() : Promise.resolve(null),
+    api('GET', '/api/admin/alerts'),
+  ]);
+  const problems = [overview, failed, alerts].filter((result) => result.status === 'rejected').map((result) => result.reason);
+  if (problems.some((err) => err.status === 401)) return;
   try {
-    const overview = await api('GET', '/api/admin/overview');
-    const failed = me.permissions.includes('view_failed_jobs') ? await loadFailed() : null;
-    const alerts = await api('GET', '/api/admin/alerts');
-    recentFailures = failed?.last24h ?? new Map();
-    renderOverview(overview);
-    renderAlerts(alerts);
-    if (failed) renderFailed(failed);
-    if (failed) fillErrorTypes(failed.groups);
+    if (failed.status === 'fulfilled') recentFailures = failed.value?.last24h ?? new Map();
+    if (overview.status === 'fulfilled') renderOverview(overview.value);
+    if (alerts.status === 'fulfilled') renderAlerts(alerts.value);
+    if (failed.status === 'fulfilled' && failed.value) {
+      renderFailed(failed.value);
+      fillErrorTypes(failed.value.groups);
+    }
   } catch (err) {
-    if (err.status === 401) return;
-    announce(`Could not refresh the jobs: ${describeError(err)}`, 'error');
+    problems.push(err);
   }
+  if (problems.length > 0) announce(`Could not refresh the jobs: ${describeError(problems[0])}`, 'error');
   pollTimer = setTimeout(() => void refresh(), POLL_MS);
 }
 
@@ -635,17 +642,22 @@ async function loadJobTypes() {
 startSession({
   onReady: async (user) => {
     me = user;
+    let overview = null;
     try {
-      renderOverview(await api('GET', '/api/admin/overview'));
+      overview = await api('GET', '/api/admin/overview');
     } catch (err) {
-      content.hidden = true;
-      notAllowed.hidden = false;
-      document.getElementById('not-allowed-text').textContent =
-        err.status === 403 ? `You are not allowed to see the Jobs page. ${err.message}.` : `The Jobs page could not load: ${describeError(err)}`;
-      document.getElementById('not-allowed-title').textContent = err.status === 403 ? 'Not allowed' : 'Unavailable';
-      me = undefined;
-      return;
+      if (err.status === 401) return;
+      if (err.status === 403) {
+        content.hidden = true;
+        notAllowed.hidden = false;
+        document.getElementById('not-allowed-text').textContent = `You are not allowed to see the Jobs page. ${err.message}.`;
+        me = undefined;
+        return;
+      }
+      // anything else passes (Temporal slow or restarting answers 503): the page opens, the refresh says what failed
+      // and tries again every few seconds, and the sections that could load show meanwhile
     }
+    if (overview) renderOverview(overview);
     notAllowed.hidden = true;
     content.hidden = false;
     failedSection.hidden = !user.permissions.includes('view_failed_jobs');
