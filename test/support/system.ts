@@ -13,7 +13,7 @@ import { loadConfig, type Config } from '../../src/config';
 import type { Db } from '../../src/db/knex';
 import { prepareDatabase } from '../../src/db/prepare';
 import type { Repositories } from '../../src/db/repositories';
-import type { TaskQueueName } from '../../src/jobs/contract';
+import { ALERT_SCHEDULE_ID, type TaskQueueName } from '../../src/jobs/contract';
 import type { JobsGateway } from '../../src/jobs/gateway';
 import { createLogger, type Logger } from '../../src/logger';
 import type { ReportStorage } from '../../src/reports/storage';
@@ -94,6 +94,12 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   // the composition root production uses (src/api/server.ts), on the migrated database
   const core = createAppServices(config, logger, { db });
   const { repos, auth, jobs, storage, services } = core;
+  // an alert-check schedule that a default worker process spawned by an earlier file left in this namespace would start
+  // checks (alert mails, audit entries) inside this file: every file starts without one (a test that wants it makes it)
+  await Promise.race([
+    jobs.client.schedule.getHandle(ALERT_SCHEDULE_ID).delete().catch(() => undefined),
+    new Promise((resolve) => setTimeout(resolve, 3_000).unref()),
+  ]);
 
   let server: Server | undefined;
   let baseUrl = '';
