@@ -1,9 +1,61 @@
+import Module from 'node:module';
+import path from 'node:path';
 import type { Writable } from 'node:stream';
-import PDFDocument from 'pdfkit';
+import type PDFKit from 'pdfkit';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from '../../jobs/contract';
 import { REPORT_COLUMNS, type ReportRow } from '../columns';
 import type { ReportHeader, ReportWriter } from './report-writer';
 import { drained, outputError } from './write-chunk';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- modules placed in and taken out of require's cache by path */
+/** A module's exports that load the module itself on first use. */
+function loadedOnUse(load: (key: string | symbol) => Record<string | symbol, unknown>): object {
+  return new Proxy({}, { get: (_target, key) => load(key)[key] });
+}
+
+/**
+ * pdfkit without what a report never runs: fontkit (embedded fonts: the report draws in the standard ones) and all of
+ * crypto-js but its MD5 (pdfkit hashes the document ID with it; the rest encrypts). Loading them was about half a
+ * second of every first PDF in a process, and memory. While pdfkit loads, each stands in the module cache as
+ * exports that load the real module on first use (MD5 from crypto-js's own md5 file, on the same CryptoJS object), so whatever else pdfkit might do still works; other requirers get the real modules.
+ */
+function loadPdfkit(): typeof PDFKit {
+  const pdfkitPath = require.resolve('pdfkit');
+  if (require.cache[pdfkitPath]) return require(pdfkitPath) as typeof PDFKit;
+  const from = { paths: [path.dirname(pdfkitPath)] };
+  const fontkitPath = require.resolve('fontkit', from);
+  const cryptoPath = require.resolve('crypto-js', from);
+  const md5Path = require.resolve('crypto-js/md5', from);
+  const corePath = require.resolve('crypto-js/core', from);
+  /** crypto-js/md5 adds MD5 to the CryptoJS object of crypto-js/core, the one crypto-js itself exports with all the rest */
+  const md5Only = () => {
+    require(md5Path);
+    return require(corePath) as Record<string | symbol, unknown>;
+  };
+  const standIns: Array<[string, object]> = [
+    [fontkitPath, loadedOnUse(() => require(fontkitPath) as Record<string, unknown>)],
+    [cryptoPath, loadedOnUse((key) => (key === 'MD5' || key === 'lib' ? md5Only() : (require(cryptoPath) as Record<string | symbol, unknown>)))],
+  ];
+  const placed: string[] = [];
+  for (const [file, exports] of standIns) {
+    if (require.cache[file]) continue;
+    const stand = new Module(file);
+    stand.filename = file;
+    stand.loaded = true;
+    stand.exports = exports;
+    require.cache[file] = stand;
+    placed.push(file);
+  }
+  try {
+    return require(pdfkitPath) as typeof PDFKit;
+  } finally {
+    for (const file of placed) delete require.cache[file];
+  }
+}
+
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const PDFDocument = loadPdfkit();
 
 const MARGIN = 36;
 const FONT_SIZE = 7;
