@@ -82,6 +82,13 @@ const COLUMN_WIDTHS = REPORT_COLUMNS.map((c) => (c.pdfWidth / TOTAL_WEIGHT) * (P
 const WIN_ANSI_EXTRAS = 'ƒ–—‘’‚“”„†‡•…€‰‹›ˆ™ŒœŠšŸŽž˜';
 const WIN_ANSI = new RegExp(`^[\\x20-\\x7e\\xa0-\\xff${WIN_ANSI_EXTRAS}]$`);
 const ALL_WIN_ANSI = new RegExp(`^[\\x20-\\x7e\\xa0-\\xff${WIN_ANSI_EXTRAS}]*$`);
+/**
+ * WinAnsi, and blocks whose every character is a grapheme on its own (Grapheme_Cluster_Break Other): the symbols
+ * and dingbats (U+2600-27BF), hiragana and katakana letters (not their combining or half-width voicing marks), the
+ * CJK unified ideographs
+ */
+const SINGLE_GRAPHEMES = new RegExp(`^[\\x20-\\x7e\\xa0-\\xff${WIN_ANSI_EXTRAS}\\u2600-\\u27bf\\u3041-\\u3096\\u30a1-\\u30fa\\u4e00-\\u9fff]*$`);
+const NOT_WIN_ANSI = new RegExp(`[^\\x20-\\x7e\\xa0-\\xff${WIN_ANSI_EXTRAS}]`, 'g');
 // tabs and line or paragraph breaks of every kind read as a space
 const BREAKS = /[\t\n\v\f\r\x85\u2028\u2029]+/g;
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
@@ -91,12 +98,15 @@ const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
  * breaks become spaces, and each character the font cannot draw (an ideograph, an emoji with its
  * joiners and variation selectors, a control character) becomes one '?'.
  */
-function printable(text: string): string {
+export function printable(text: string): string {
   // text of WinAnsi characters alone is already composed (none of them combines or decomposes) and has no breaks:
   // most cells take this way
   if (ALL_WIN_ANSI.test(text)) return text;
   const flat = text.normalize('NFC').replace(BREAKS, ' ');
   if (ALL_WIN_ANSI.test(flat)) return flat;
+  // each of these characters is a grapheme of its own whatever stands next to it (no mark, joiner, selector,
+  // surrogate, Hangul jamo or prepended character among them): no segmenting needed
+  if (SINGLE_GRAPHEMES.test(flat)) return flat.replace(NOT_WIN_ANSI, '?');
   let out = '';
   for (const { segment } of graphemes.segment(flat)) out += WIN_ANSI.test(segment) ? segment : '?';
   return out;
@@ -168,9 +178,84 @@ export function winAnsiHex(text: string): string {
   return hex;
 }
 
+const maxChars = (column: number) => Math.max(1, Math.floor(COLUMN_WIDTHS[column] / POINTS_PER_CHAR) - 1);
+const ID_COLUMN = REPORT_COLUMNS.findIndex((c) => c.key === 'id');
+/** ids below this are drawn whole (fit() cuts longer text) */
+const WHOLE_ID_LIMIT = 10 ** maxChars(ID_COLUMN);
+const DATE_COLUMNS = new Set(REPORT_COLUMNS.flatMap((c, i) => (c.key === 'createdAt' || c.key === 'closedAt' ? [i] : [])));
+/** "YYYY-MM-DD HH:MM" fits the date columns uncut */
+const WHOLE_DATES = [...DATE_COLUMNS].every((column) => maxChars(column) >= 16);
+const DIGITS_HEX = Array.from({ length: 1000 }, (_, i) => winAnsiHex(String(i)));
+const THREE_DIGITS_HEX = Array.from({ length: 1000 }, (_, i) => winAnsiHex(String(i).padStart(3, '0')));
+const TIME_OF_DAY_HEX = Array.from({ length: 1440 }, (_, i) => winAnsiHex(`${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}`));
+/** ten printable ASCII characters but T (cellText turns the first T into a space) */
+const DAY_PART = /^[\x20-\x53\x55-\x7e]{10}$/;
+
+/** winAnsiHex(cellText(id)) of a whole number the column shows uncut: its digits, three at a time from a table */
+function idHex(id: number): string {
+  return id < 1000 ? DIGITS_HEX[id] : idHex(Math.floor(id / 1000)) + THREE_DIGITS_HEX[id % 1000];
+}
+
+const isDigit = (code: number) => code >= 48 && code <= 57;
+
+/**
+ * winAnsiHex(cellText(date)) for one date column: "YYYY-MM-DD HH:MM", the day's part kept from the previous row
+ * (rows come in date order) and the time's from a table; undefined for text of another shape.
+ */
+function createDateHex(): (value: string) => string | undefined {
+  let day = '';
+  let dayHex = '';
+  return (value) => {
+    if (!WHOLE_DATES || value.length < 16 || value.charCodeAt(10) !== 84 || value.charCodeAt(13) !== 58) return undefined;
+    const h1 = value.charCodeAt(11);
+    const h2 = value.charCodeAt(12);
+    const m1 = value.charCodeAt(14);
+    const m2 = value.charCodeAt(15);
+    if (!isDigit(h1) || !isDigit(h2) || !isDigit(m1) || !isDigit(m2)) return undefined;
+    const minute = ((h1 - 48) * 10 + (h2 - 48)) * 60 + (m1 - 48) * 10 + (m2 - 48);
+    if (minute >= 1440) return undefined;
+    if (day === '' || !value.startsWith(day)) {
+      const part = value.slice(0, 10);
+      if (!DAY_PART.test(part)) return undefined;
+      day = part;
+      dayHex = winAnsiHex(`${part} `);
+    }
+    return dayHex + TIME_OF_DAY_HEX[minute];
+  };
+}
+
 /** Columns whose values repeat from row to row (statuses, companies, users): their drawn text is kept, not redone per row. */
 const REPEATING_COLUMNS = new Set<keyof ReportRow>(['status', 'priority', 'company', 'companyId', 'requester', 'assignee']);
 const CELL_CACHE_LIMIT = 10_000;
+
+/**
+ * winAnsiHex(cellText(column, value)) for the cells of one table, row after row: the repeating columns' text is
+ * kept per value, ids and dates of the usual shape take a short way (exports compare it with the long one).
+ */
+export function createCellHexer(): (column: number, value: ReportRow[keyof ReportRow]) => string {
+  const caches = REPORT_COLUMNS.map((c) => (REPEATING_COLUMNS.has(c.key) ? new Map<unknown, string>() : undefined));
+  const dateHexes = REPORT_COLUMNS.map((_, i) => (DATE_COLUMNS.has(i) ? createDateHex() : undefined));
+  return (column: number, value: ReportRow[keyof ReportRow]): string => {
+    const cache = caches[column];
+    if (!cache) {
+      // the cells that change on every row (ids, dates) take a short way when they have the usual shape
+      if (column === ID_COLUMN && typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < WHOLE_ID_LIMIT) return idHex(value);
+      const dateHex = dateHexes[column];
+      if (dateHex && typeof value === 'string') {
+        const hex = dateHex(value);
+        if (hex !== undefined) return hex;
+      }
+      return winAnsiHex(cellText(column, value));
+    }
+    let hex = cache.get(value);
+    if (hex === undefined) {
+      if (cache.size >= CELL_CACHE_LIMIT) cache.clear();
+      hex = winAnsiHex(cellText(column, value));
+      cache.set(value, hex);
+    }
+    return hex;
+  };
+}
 
 /** What the writer needs of a pdfkit standard font beyond the typed API (pdfkit 0.17, pinned). */
 interface PdfkitFont {
@@ -235,7 +320,6 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
   const pages = pdfPageCount(header.rowCount, y, MARGIN, bottom);
   let page = 1;
   let content = 'BT\n';
-  const caches = REPORT_COLUMNS.map((c) => (REPEATING_COLUMNS.has(c.key) ? new Map<unknown, string>() : undefined));
 
   // the text matrix flips y back (pdfkit's page space runs top-down), so x and the baseline are in page points
   const baselineOf = (font: PdfkitFont) => pdfNumber(y + (font.ascender / 1000) * FONT_SIZE);
@@ -261,17 +345,7 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
       last = i;
     }
   };
-  const hexOf = (column: number, value: ReportRow[keyof ReportRow]): string => {
-    const cache = caches[column];
-    if (!cache) return winAnsiHex(cellText(column, value));
-    let hex = cache.get(value);
-    if (hex === undefined) {
-      if (cache.size >= CELL_CACHE_LIMIT) cache.clear();
-      hex = winAnsiHex(cellText(column, value));
-      cache.set(value, hex);
-    }
-    return hex;
-  };
+  const hexOf = createCellHexer();
   const titles = REPORT_COLUMNS.map((c) => winAnsiHex(c.title));
   const drawTitles = () => {
     drawCells(bold, titles);
