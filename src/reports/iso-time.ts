@@ -7,24 +7,29 @@ const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0
 const SECONDS = TWO_DIGITS.map((ss) => `${ss}.`);
 const MILLISECONDS_Z = Array.from({ length: 1000 }, (_, i) => `${String(i).padStart(3, '0')}Z`);
 let minutesOfDay: readonly string[] | undefined;
+const DAY_SLOTS = 64;
 
 /**
  * `new Date(ms).toISOString()`, for a column read in order: exports write two dates per row, and building a
- * Date for each costs more than the rest of the row. The day part is kept from the previous call (rows come
- * sorted by date, so it rarely changes) and the time of day is plain arithmetic, put together from four pieces
+ * Date for each costs more than the rest of the row. The day part is kept from earlier calls (rows come
+ * sorted by date, so a column's days rarely change) and the time of day is plain arithmetic, put together from four pieces
  * (a string of a piece per field cost twice as much, mostly joining them). One formatter per column.
  */
 export function createIsoFormatter(): (epochMs: number) => string {
   const minutes = (minutesOfDay ??= Array.from({ length: 1440 }, (_, i) => `${TWO_DIGITS[Math.floor(i / 60)]}:${TWO_DIGITS[i % 60]}:`));
-  let day = Number.NaN;
-  let dayPrefix = '';
+  // the days seen last, by day number modulo DAY_SLOTS: a column in date order (created) stays on one, one that
+  // follows it (closed: some days later) goes back and forth between a few
+  const days = new Array<number>(DAY_SLOTS).fill(Number.NaN);
+  const dayPrefixes = new Array<string>(DAY_SLOTS).fill('');
   return (epochMs) => {
     if (!Number.isInteger(epochMs) || epochMs < FIRST_MS || epochMs > LAST_MS) return new Date(epochMs).toISOString();
     const thisDay = Math.floor(epochMs / DAY_MS);
-    if (thisDay !== day) {
-      day = thisDay;
-      dayPrefix = new Date(thisDay * DAY_MS).toISOString().slice(0, 11);
+    const slot = thisDay & (DAY_SLOTS - 1);
+    if (days[slot] !== thisDay) {
+      days[slot] = thisDay;
+      dayPrefixes[slot] = new Date(thisDay * DAY_MS).toISOString().slice(0, 11);
     }
+    const dayPrefix = dayPrefixes[slot];
     let rest = epochMs - thisDay * DAY_MS;
     const minute = Math.floor(rest / 60_000);
     rest -= minute * 60_000;

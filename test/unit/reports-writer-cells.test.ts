@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import type { ReportRow } from '../../src/reports/columns';
 import { createCsvWriter, csvRecord } from '../../src/reports/writers/csv-writer';
+import { createIsoFormatter } from '../../src/reports/iso-time';
 import { createJsonWriter, jsonString, rowJson } from '../../src/reports/writers/json-writer';
 
 /**
@@ -59,5 +60,17 @@ describe('report writers with cached cells', () => {
 
   it('jsonString is JSON.stringify for any string', () => {
     for (const value of [...awkward, '\u0000\u001f', '"', '\\', '\ud83d\ude00', '\ude00\ud83d', 'x'.repeat(1000)]) expect(jsonString(value)).toBe(JSON.stringify(value));
+  });
+
+  it('the ISO formatter keeps days apart that share its slots: days back and forth, 64 days apart, before 1970', () => {
+    const format = createIsoFormatter();
+    const day = 86_400_000;
+    let seed = 3;
+    const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+    for (let i = 0; i < 20_000; i++) {
+      const base = i % 2 ? 1_700_000_000_000 : -1_000_000_000_000;
+      const ms = base + Math.floor(rand() * 8) * 64 * day + Math.floor(rand() * 3) * day + Math.floor(rand() * day);
+      expect(format(ms)).toBe(new Date(ms).toISOString());
+    }
   });
 });

@@ -199,12 +199,12 @@ function idHex(id: number): string {
 const isDigit = (code: number) => code >= 48 && code <= 57;
 
 /**
- * winAnsiHex(cellText(date)) for one date column: "YYYY-MM-DD HH:MM", the day's part kept from the previous row
- * (rows come in date order) and the time's from a table; undefined for text of another shape.
+ * winAnsiHex(cellText(date)) for one date column: "YYYY-MM-DD HH:MM", the day's part kept per day and the time's
+ * from a table; undefined for text of another shape.
  */
 function createDateHex(): (value: string) => string | undefined {
-  let day = '';
-  let dayHex = '';
+  /** the hex of "YYYY-MM-DD " by day: a column follows the rows' order of dates, one day or a few at a time */
+  const dayHexes = new Map<string, string>();
   return (value) => {
     if (!WHOLE_DATES || value.length < 16 || value.charCodeAt(10) !== 84 || value.charCodeAt(13) !== 58) return undefined;
     const h1 = value.charCodeAt(11);
@@ -214,11 +214,13 @@ function createDateHex(): (value: string) => string | undefined {
     if (!isDigit(h1) || !isDigit(h2) || !isDigit(m1) || !isDigit(m2)) return undefined;
     const minute = ((h1 - 48) * 10 + (h2 - 48)) * 60 + (m1 - 48) * 10 + (m2 - 48);
     if (minute >= 1440) return undefined;
-    if (day === '' || !value.startsWith(day)) {
-      const part = value.slice(0, 10);
-      if (!DAY_PART.test(part)) return undefined;
-      day = part;
-      dayHex = winAnsiHex(`${part} `);
+    const day = value.slice(0, 10);
+    let dayHex = dayHexes.get(day);
+    if (dayHex === undefined) {
+      if (!DAY_PART.test(day)) return undefined;
+      if (dayHexes.size >= CELL_CACHE_LIMIT) dayHexes.clear();
+      dayHex = winAnsiHex(`${day} `);
+      dayHexes.set(day, dayHex);
     }
     return dayHex + TIME_OF_DAY_HEX[minute];
   };
