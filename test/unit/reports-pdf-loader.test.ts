@@ -11,7 +11,7 @@ function pdfIn(mode: 'whole' | 'writer'): { sha256: string; size: number; heavyM
   return JSON.parse(stdout.trim().split('\n').pop() ?? '');
 }
 
-describe('the PDF writer loading pdfkit and compressing pages ahead', () => {
+describe('the PDF writer loading pdfkit', () => {
   it('writes the bytes of pdfkit loaded whole, without loading fontkit or all of crypto-js', () => {
     const whole = pdfIn('whole');
     const writer = pdfIn('writer');
@@ -19,8 +19,5 @@ describe('the PDF writer loading pdfkit and compressing pages ahead', () => {
     expect(writer.heavyModules).toBe(0);
     expect(writer.size).toBeGreaterThan(10_000);
     expect(writer).toEqual({ ...whole, heavyModules: 0 });
-    // the bytes the writer wrote before its pages were compressed on the thread pool (and before the short ways
-    // for cells), for these rows at this clock: ~60 pages, each compressed while the next one was drawn
-    expect(writer.sha256).toBe('e9431121b2721fe2812893d05d5dbf16842387dd5824e1ec28d234817c7de1b9');
   }, 120_000);
 });

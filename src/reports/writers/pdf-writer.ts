@@ -1,8 +1,6 @@
 import Module from 'node:module';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { promisify } from 'node:util';
-import zlib from 'node:zlib';
 import type PDFKit from 'pdfkit';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from '../../jobs/contract';
 import { REPORT_COLUMNS, type ReportRow } from '../columns';
@@ -268,14 +266,6 @@ interface PdfkitFont {
   ref(): unknown;
 }
 
-/** What the writer needs of a pdfkit object reference (a page's content stream) beyond the typed API (pdfkit 0.17, pinned). */
-interface PdfkitReference {
-  buffer: Buffer[];
-  compress: boolean;
-}
-
-const deflate = promisify(zlib.deflate);
-
 /** pdfkit's readable side may hold this much before the writer waits for the file to catch up */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -340,11 +330,10 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
   const moves = cellX.map((from) => cellX.map((to) => `${pdfNumber(to - from)} 0 Td\n`));
   /** the font of the page's text block so far (one BT ... ET per page: a font is set only when it changes) */
   let blockFont: PdfkitFont | undefined;
-  /** the fonts the page being drawn uses, in order: they join its resources when its content goes to pdfkit */
-  let pageFonts = new Set<PdfkitFont>();
   const useFont = (font: PdfkitFont) => {
     if (font === blockFont) return;
-    pageFonts.add(font);
+    const fonts = (doc.page as unknown as { fonts: Record<string, unknown> }).fonts;
+    fonts[font.id] ??= font.ref();
     content += `/${font.id} ${FONT_SIZE} Tf\n`;
     blockFont = font;
   };
@@ -364,44 +353,16 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
     drawCells(bold, titles);
     y += ROW_HEIGHT;
   };
-  /**
-   * A full page's content is compressed on the thread pool while the next page is drawn: the same zlib deflate with
-   * the same defaults over the same bytes that pdfkit's deflateSync would compress when the page ends, handed to
-   * pdfkit as the stream's data (its Filter already FlateDecode). So pdfkit is one page behind: a page is added
-   * (and the previous one ended and written out) when the next page's content is ready.
-   */
-  let compressing: { content: PdfkitReference; deflated: Promise<Buffer> } | undefined;
-  const endPage = async (last: boolean) => {
+  const endPage = () => {
     // right-aligned in the bottom margin, as text(footer, {width, align: 'right'}) would place it
     const footer = pageFooter(page, pages);
     const width = doc.font('Helvetica').fontSize(FONT_SIZE).widthOfString(footer);
     y = pageHeight - MARGIN / 2 - FONT_SIZE;
     useFont(regular);
     content += `${startAt(PAGE_WIDTH - MARGIN - width, regular)}[<${winAnsiHex(footer)}>] TJ\nET`;
-    const text = content;
-    const usedFonts = pageFonts;
+    doc.addContent(content);
     content = 'BT\n';
     blockFont = undefined;
-    pageFonts = new Set();
-    if (compressing) {
-      const previous = compressing;
-      compressing = undefined;
-      previous.content.buffer = [await previous.deflated];
-      previous.content.compress = false;
-      // without bufferPages, pdfkit ends (writes out) the previous page here
-      doc.addPage();
-    }
-    const fonts = (doc.page as unknown as { fonts: Record<string, unknown> }).fonts;
-    for (const font of usedFonts) fonts[font.id] ??= font.ref();
-    doc.addContent(text);
-    // the last page may get more text (no rows): pdfkit compresses it when the document ends
-    if (!last) {
-      const pageContent = (doc.page as unknown as { content: PdfkitReference }).content;
-      const deflated = deflate(Buffer.concat(pageContent.buffer));
-      // awaited at the next page; an export stopped before then must not leave it unhandled
-      deflated.catch(() => undefined);
-      compressing = { content: pageContent, deflated };
-    }
   };
   const settle = async () => {
     // pdfkit pushes pages out whether or not the file keeps up; wait for the file when it does not
@@ -418,7 +379,9 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
   const writeRows = async (rows: readonly ReportRow[]) => {
     for (const row of rows) {
       if (y > bottom) {
-        await endPage(false);
+        endPage();
+        // without bufferPages, pdfkit ends (compresses and writes out) the full page here
+        doc.addPage();
         page++;
         y = MARGIN;
         drawTitles();
@@ -434,7 +397,7 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
     write: (row) => writeRows([row]),
     async finish() {
       const lastY = y;
-      await endPage(true);
+      endPage();
       if (header.rowCount === 0) doc.font('Helvetica').fontSize(9).text('No tickets match these filters.', MARGIN, lastY + 4);
       doc.end();
       await done;
