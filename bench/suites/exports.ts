@@ -7,6 +7,8 @@
  *
  *   npm run bench                                   # every suite; BENCH_ONLY=exports for this one
  *   BENCH_QUICK=1 BENCH_ONLY=exports npm run bench  # 100 000 rows instead of 1 000 000, a PDF of 20 000 on SQLite only
+ *   BENCH_EXPORTS=sqlite,pdf BENCH_NO_WRITE=1 BENCH_ONLY=exports npm run bench  # while iterating: only these
+ *                                                   # databases (sqlite, mariadb) and parts (rows: CSV and JSON, pdf)
  *
  * The export throttle (REPORT_EXPORT_MAX_ROWS_PER_SECOND) is off, as it is by default. Tickets are seeded once
  * per size, each size under its own company (the export filters on it), into the bench MariaDB database and into
@@ -30,6 +32,10 @@ const MB = 1024 * 1024;
 const RSS_LIMIT_MB = 64;
 const PDF_ROWS = 50_000;
 const SQLITE_CACHE = path.resolve(__dirname, '../../.data/bench/exports.sqlite');
+/** BENCH_EXPORTS: a comma list of databases (sqlite, mariadb) and parts (rows, pdf) to run; unset runs everything */
+const ONLY = new Set((process.env.BENCH_EXPORTS ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+/** whether `name` runs: named, or its group (`others`) names none */
+const runs = (name: string, others: string[]) => ONLY.has(name) || !others.some((other) => ONLY.has(other));
 
 type Database = BenchContext['database'];
 
@@ -209,7 +215,8 @@ async function measureDatabase(ctx: BenchContext, database: Database, rows: numb
   const csv: Array<{ project: number; baseline: number }> = [];
   const json: Array<{ project: number; baseline: number }> = [];
   const rss: Record<ReportFormat, number[]> = { csv: [], json: [], pdf: [] };
-  for (let pair = 0; pair < ctx.pairs; pair++) {
+  const runRows = runs('rows', ['pdf']);
+  for (let pair = 0; runRows && pair < ctx.pairs; pair++) {
     const client = await baseline();
     const csvRun = await exportOf('csv', big, rows);
     const jsonRun = await exportOf('json', big, rows);
@@ -235,7 +242,7 @@ async function measureDatabase(ctx: BenchContext, database: Database, rows: numb
   const client = database.client === 'mysql2' ? '`mariadb --batch --quick`' : '`sqlite3 -csv`';
   const threshold = database.client === 'mysql2' ? 0.5 : 0.4;
   const speedNote = 'exportReport activity in a fresh process vs the client running the same SELECT into a file (its whole process); throttle off';
-  const goals = [
+  const goals = !runRows ? [] : [
     goalFromPairs({ id: `exports.csv.${key}`, title: `CSV export of ${rows} rows on ${name} vs ${client}`, unit: 'rows/s', samples: csv, higherIsBetter: true, threshold, notes: speedNote }),
     goalFromPairs({ id: `exports.json.${key}`, title: `JSON export of ${rows} rows on ${name} vs ${client}`, unit: 'rows/s', samples: json, higherIsBetter: true, threshold, notes: speedNote }),
     goalWithinLimit({ id: `exports.rss.csv.${key}`, title: `worker RSS growth, CSV of ${rows} rows on ${name}`, unit: 'MB', values: rss.csv, limit: RSS_LIMIT_MB }),
@@ -260,17 +267,20 @@ async function measureDatabase(ctx: BenchContext, database: Database, rows: numb
 const suite: BenchSuite = {
   name: 'exports',
   async run(ctx) {
+    // a part of the suite must not replace the whole suite's rows in the results
+    if (ONLY.size > 0 && process.env.BENCH_NO_WRITE !== '1') throw new Error('BENCH_EXPORTS runs part of the suite: add BENCH_NO_WRITE=1');
     const rows = ctx.quick ? 100_000 : 1_000_000;
     // quick: a smaller PDF, on the last database only (each export is a fresh process of a second or two; the
     // goals' figures are the full run's, at the cap, on both)
     const pdfRows = ctx.quick ? 20_000 : PDF_ROWS;
     const databases: Database[] = [];
-    if (ctx.database.client === 'mysql2') databases.push(ctx.database);
+    if (ctx.database.client === 'mysql2' && runs('mariadb', ['sqlite'])) databases.push(ctx.database);
     fs.mkdirSync(path.dirname(SQLITE_CACHE), { recursive: true });
-    databases.push(ctx.database.client === 'better-sqlite3' ? ctx.database : { client: 'better-sqlite3', filename: SQLITE_CACHE });
+    if (runs('sqlite', ['mariadb'])) databases.push(ctx.database.client === 'better-sqlite3' ? ctx.database : { client: 'better-sqlite3', filename: SQLITE_CACHE });
     const goals: GoalResult[] = [];
     for (const [i, database] of databases.entries()) {
-      goals.push(...(await measureDatabase(ctx, database, rows, !ctx.quick || i === databases.length - 1 ? pdfRows : null)));
+      const pdf = runs('pdf', ['rows']) && (!ctx.quick || i === databases.length - 1);
+      goals.push(...(await measureDatabase(ctx, database, rows, pdf ? pdfRows : null)));
     }
     return goals;
   },

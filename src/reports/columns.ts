@@ -58,7 +58,26 @@ export const REPORT_SELECT = [
 /** A row as the drivers hand it over with rows as arrays (mysql2 `rowsAsArray`, better-sqlite3 `raw()`), in REPORT_SELECT order. */
 export type RawReportRow = readonly unknown[];
 
-function isoInstant(value: unknown, fromEpochMs: (ms: number) => string): string {
+/**
+ * The ticket columns alone, for a reader that resolves the company and people from their ids (SQLite: see
+ * row-source.ts): tickets t only. REPORT_TICKET_SELECT_INDEX names the positions.
+ */
+export const REPORT_TICKET_SELECT = [
+  't.id',
+  't.subject',
+  't.status',
+  't.priority',
+  't.company_id',
+  't.requester_id',
+  't.assignee_id',
+  't.created_at',
+  't.closed_at',
+];
+
+/** A row of REPORT_TICKET_SELECT as an array. */
+export type RawTicketRow = readonly unknown[];
+
+export function isoInstant(value: unknown, fromEpochMs: (ms: number) => string): string {
   if (typeof value === 'number') return fromEpochMs(value);
   if (typeof value === 'string') return isoFromMysqlDateTime(value);
   return toDate(value).toISOString();
@@ -83,4 +102,39 @@ export function createReportRowReader(): (raw: RawReportRow) => ReportRow {
     createdAt: isoInstant(raw[8], createdIso),
     closedAt: raw[9] === null || raw[9] === undefined ? null : isoInstant(raw[9], closedIso),
   });
+}
+
+/** Names by id, as the report's joins would find them (undefined: no such row, which an inner join drops). */
+export interface ReportNameLookup {
+  companyName(id: unknown): unknown;
+  userEmail(id: unknown): unknown;
+}
+
+/**
+ * Reads REPORT_TICKET_SELECT rows into the very ReportRows createReportRowReader makes of the joined REPORT_SELECT
+ * rows: the company and the requester through an inner join (no such row: the row is dropped, undefined here), the
+ * assignee through a left join (none: null). Made once per export, like createReportRowReader.
+ */
+export function createTicketRowReader(names: ReportNameLookup): (raw: RawTicketRow) => ReportRow | undefined {
+  const createdIso = createIsoFormatter();
+  const closedIso = createIsoFormatter();
+  return (raw) => {
+    const company = names.companyName(raw[4]);
+    if (company === undefined) return undefined;
+    const requester = names.userEmail(raw[5]);
+    if (requester === undefined) return undefined;
+    const assignee = raw[6] === null || raw[6] === undefined ? null : names.userEmail(raw[6]);
+    return {
+      id: Number(raw[0]),
+      subject: String(raw[1]),
+      status: raw[2] as TicketStatus,
+      priority: raw[3] as TicketPriority,
+      company: String(company),
+      companyId: Number(raw[4]),
+      requester: String(requester),
+      assignee: assignee === null || assignee === undefined ? null : String(assignee),
+      createdAt: isoInstant(raw[7], createdIso),
+      closedAt: raw[8] === null || raw[8] === undefined ? null : isoInstant(raw[8], closedIso),
+    };
+  };
 }

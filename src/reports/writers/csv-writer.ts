@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { REPORT_COLUMN_KEYS, type ReportRow } from '../columns';
-import { batchedWriter, type ReportWriter } from './report-writer';
+import { batchedWriter, cachedEncoder, type ReportWriter } from './report-writer';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 /** anything csvField may change: most cells have none of it and are written as they are after one test */
@@ -56,13 +56,22 @@ export function csvRecord(row: ReportRow): string {
  * read the output back through Python's csv module and csv-parse.
  */
 export function createCsvWriter(out: Writable): ReportWriter {
+  const word = cachedEncoder(csvField);
+  const company = cachedEncoder(csvField);
+  const person = cachedEncoder(csvField);
   return batchedWriter(out, {
     head: `${BOM}${REPORT_COLUMN_KEYS.join(',')}${CRLF}`,
     tail: '',
     flushChars: FLUSH_CHARS,
     format: (rows) => {
+      // csvRecord, with the fields of the repeating columns encoded once per value
       let text = '';
-      for (const row of rows) text += csvRecord(row);
+      for (const row of rows) {
+        text +=
+          `${csvNumber(row.id)},${csvField(row.subject)},${word(row.status)},${word(row.priority)},${company(row.company)},` +
+          `${csvNumber(row.companyId)},${person(row.requester)},${row.assignee === null ? '' : person(row.assignee)},` +
+          `${csvInstant(row.createdAt)},${row.closedAt === null ? '' : csvInstant(row.closedAt)}${CRLF}`;
+      }
       return text;
     },
   });

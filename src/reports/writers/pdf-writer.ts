@@ -1,9 +1,61 @@
+import Module from 'node:module';
+import path from 'node:path';
 import type { Writable } from 'node:stream';
-import PDFDocument from 'pdfkit';
+import type PDFKit from 'pdfkit';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from '../../jobs/contract';
 import { REPORT_COLUMNS, type ReportRow } from '../columns';
 import type { ReportHeader, ReportWriter } from './report-writer';
 import { drained, outputError } from './write-chunk';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- modules placed in and taken out of require's cache by path */
+/** A module's exports that load the module itself on first use. */
+function loadedOnUse(load: (key: string | symbol) => Record<string | symbol, unknown>): object {
+  return new Proxy({}, { get: (_target, key) => load(key)[key] });
+}
+
+/**
+ * pdfkit without what a report never runs: fontkit (embedded fonts: the report draws in the standard ones) and all of
+ * crypto-js but its MD5 (pdfkit hashes the document ID with it; the rest encrypts). Loading them was about half a
+ * second of every first PDF in a process, and memory. While pdfkit loads, each stands in the module cache as
+ * exports that load the real module on first use (MD5 from crypto-js's own md5 file, on the same CryptoJS object), so whatever else pdfkit might do still works; other requirers get the real modules.
+ */
+function loadPdfkit(): typeof PDFKit {
+  const pdfkitPath = require.resolve('pdfkit');
+  if (require.cache[pdfkitPath]) return require(pdfkitPath) as typeof PDFKit;
+  const from = { paths: [path.dirname(pdfkitPath)] };
+  const fontkitPath = require.resolve('fontkit', from);
+  const cryptoPath = require.resolve('crypto-js', from);
+  const md5Path = require.resolve('crypto-js/md5', from);
+  const corePath = require.resolve('crypto-js/core', from);
+  /** crypto-js/md5 adds MD5 to the CryptoJS object of crypto-js/core, the one crypto-js itself exports with all the rest */
+  const md5Only = () => {
+    require(md5Path);
+    return require(corePath) as Record<string | symbol, unknown>;
+  };
+  const standIns: Array<[string, object]> = [
+    [fontkitPath, loadedOnUse(() => require(fontkitPath) as Record<string, unknown>)],
+    [cryptoPath, loadedOnUse((key) => (key === 'MD5' || key === 'lib' ? md5Only() : (require(cryptoPath) as Record<string | symbol, unknown>)))],
+  ];
+  const placed: string[] = [];
+  for (const [file, exports] of standIns) {
+    if (require.cache[file]) continue;
+    const stand = new Module(file);
+    stand.filename = file;
+    stand.loaded = true;
+    stand.exports = exports;
+    require.cache[file] = stand;
+    placed.push(file);
+  }
+  try {
+    return require(pdfkitPath) as typeof PDFKit;
+  } finally {
+    for (const file of placed) delete require.cache[file];
+  }
+}
+
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const PDFDocument = loadPdfkit();
 
 const MARGIN = 36;
 const FONT_SIZE = 7;
@@ -30,6 +82,13 @@ const COLUMN_WIDTHS = REPORT_COLUMNS.map((c) => (c.pdfWidth / TOTAL_WEIGHT) * (P
 const WIN_ANSI_EXTRAS = 'ƒ–—‘’‚“”„†‡•…€‰‹›ˆ™ŒœŠšŸŽž˜';
 const WIN_ANSI = new RegExp(`^[\\x20-\\x7e\\xa0-\\xff${WIN_ANSI_EXTRAS}]$`);
 const ALL_WIN_ANSI = new RegExp(`^[\\x20-\\x7e\\xa0-\\xff${WIN_ANSI_EXTRAS}]*$`);
+/**
+ * WinAnsi, and blocks whose every character is a grapheme on its own (Grapheme_Cluster_Break Other): the symbols
+ * and dingbats (U+2600-27BF), hiragana and katakana letters (not their combining or half-width voicing marks), the
+ * CJK unified ideographs
+ */
+const SINGLE_GRAPHEMES = new RegExp(`^[\\x20-\\x7e\\xa0-\\xff${WIN_ANSI_EXTRAS}\\u2600-\\u27bf\\u3041-\\u3096\\u30a1-\\u30fa\\u4e00-\\u9fff]*$`);
+const NOT_WIN_ANSI = new RegExp(`[^\\x20-\\x7e\\xa0-\\xff${WIN_ANSI_EXTRAS}]`, 'g');
 // tabs and line or paragraph breaks of every kind read as a space
 const BREAKS = /[\t\n\v\f\r\x85\u2028\u2029]+/g;
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
@@ -39,12 +98,15 @@ const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
  * breaks become spaces, and each character the font cannot draw (an ideograph, an emoji with its
  * joiners and variation selectors, a control character) becomes one '?'.
  */
-function printable(text: string): string {
+export function printable(text: string): string {
   // text of WinAnsi characters alone is already composed (none of them combines or decomposes) and has no breaks:
   // most cells take this way
   if (ALL_WIN_ANSI.test(text)) return text;
   const flat = text.normalize('NFC').replace(BREAKS, ' ');
   if (ALL_WIN_ANSI.test(flat)) return flat;
+  // each of these characters is a grapheme of its own whatever stands next to it (no mark, joiner, selector,
+  // surrogate, Hangul jamo or prepended character among them): no segmenting needed
+  if (SINGLE_GRAPHEMES.test(flat)) return flat.replace(NOT_WIN_ANSI, '?');
   let out = '';
   for (const { segment } of graphemes.segment(flat)) out += WIN_ANSI.test(segment) ? segment : '?';
   return out;
@@ -116,9 +178,86 @@ export function winAnsiHex(text: string): string {
   return hex;
 }
 
+const maxChars = (column: number) => Math.max(1, Math.floor(COLUMN_WIDTHS[column] / POINTS_PER_CHAR) - 1);
+const ID_COLUMN = REPORT_COLUMNS.findIndex((c) => c.key === 'id');
+/** ids below this are drawn whole (fit() cuts longer text) */
+const WHOLE_ID_LIMIT = 10 ** maxChars(ID_COLUMN);
+const DATE_COLUMNS = new Set(REPORT_COLUMNS.flatMap((c, i) => (c.key === 'createdAt' || c.key === 'closedAt' ? [i] : [])));
+/** "YYYY-MM-DD HH:MM" fits the date columns uncut */
+const WHOLE_DATES = [...DATE_COLUMNS].every((column) => maxChars(column) >= 16);
+const DIGITS_HEX = Array.from({ length: 1000 }, (_, i) => winAnsiHex(String(i)));
+const THREE_DIGITS_HEX = Array.from({ length: 1000 }, (_, i) => winAnsiHex(String(i).padStart(3, '0')));
+const TIME_OF_DAY_HEX = Array.from({ length: 1440 }, (_, i) => winAnsiHex(`${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}`));
+/** ten printable ASCII characters but T (cellText turns the first T into a space) */
+const DAY_PART = /^[\x20-\x53\x55-\x7e]{10}$/;
+
+/** winAnsiHex(cellText(id)) of a whole number the column shows uncut: its digits, three at a time from a table */
+function idHex(id: number): string {
+  return id < 1000 ? DIGITS_HEX[id] : idHex(Math.floor(id / 1000)) + THREE_DIGITS_HEX[id % 1000];
+}
+
+const isDigit = (code: number) => code >= 48 && code <= 57;
+
+/**
+ * winAnsiHex(cellText(date)) for one date column: "YYYY-MM-DD HH:MM", the day's part kept per day and the time's
+ * from a table; undefined for text of another shape.
+ */
+function createDateHex(): (value: string) => string | undefined {
+  /** the hex of "YYYY-MM-DD " by day: a column follows the rows' order of dates, one day or a few at a time */
+  const dayHexes = new Map<string, string>();
+  return (value) => {
+    if (!WHOLE_DATES || value.length < 16 || value.charCodeAt(10) !== 84 || value.charCodeAt(13) !== 58) return undefined;
+    const h1 = value.charCodeAt(11);
+    const h2 = value.charCodeAt(12);
+    const m1 = value.charCodeAt(14);
+    const m2 = value.charCodeAt(15);
+    if (!isDigit(h1) || !isDigit(h2) || !isDigit(m1) || !isDigit(m2)) return undefined;
+    const minute = ((h1 - 48) * 10 + (h2 - 48)) * 60 + (m1 - 48) * 10 + (m2 - 48);
+    if (minute >= 1440) return undefined;
+    const day = value.slice(0, 10);
+    let dayHex = dayHexes.get(day);
+    if (dayHex === undefined) {
+      if (!DAY_PART.test(day)) return undefined;
+      if (dayHexes.size >= CELL_CACHE_LIMIT) dayHexes.clear();
+      dayHex = winAnsiHex(`${day} `);
+      dayHexes.set(day, dayHex);
+    }
+    return dayHex + TIME_OF_DAY_HEX[minute];
+  };
+}
+
 /** Columns whose values repeat from row to row (statuses, companies, users): their drawn text is kept, not redone per row. */
 const REPEATING_COLUMNS = new Set<keyof ReportRow>(['status', 'priority', 'company', 'companyId', 'requester', 'assignee']);
 const CELL_CACHE_LIMIT = 10_000;
+
+/**
+ * winAnsiHex(cellText(column, value)) for the cells of one table, row after row: the repeating columns' text is
+ * kept per value, ids and dates of the usual shape take a short way (exports compare it with the long one).
+ */
+export function createCellHexer(): (column: number, value: ReportRow[keyof ReportRow]) => string {
+  const caches = REPORT_COLUMNS.map((c) => (REPEATING_COLUMNS.has(c.key) ? new Map<unknown, string>() : undefined));
+  const dateHexes = REPORT_COLUMNS.map((_, i) => (DATE_COLUMNS.has(i) ? createDateHex() : undefined));
+  return (column: number, value: ReportRow[keyof ReportRow]): string => {
+    const cache = caches[column];
+    if (!cache) {
+      // the cells that change on every row (ids, dates) take a short way when they have the usual shape
+      if (column === ID_COLUMN && typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < WHOLE_ID_LIMIT) return idHex(value);
+      const dateHex = dateHexes[column];
+      if (dateHex && typeof value === 'string') {
+        const hex = dateHex(value);
+        if (hex !== undefined) return hex;
+      }
+      return winAnsiHex(cellText(column, value));
+    }
+    let hex = cache.get(value);
+    if (hex === undefined) {
+      if (cache.size >= CELL_CACHE_LIMIT) cache.clear();
+      hex = winAnsiHex(cellText(column, value));
+      cache.set(value, hex);
+    }
+    return hex;
+  };
+}
 
 /** What the writer needs of a pdfkit standard font beyond the typed API (pdfkit 0.17, pinned). */
 interface PdfkitFont {
@@ -183,7 +322,6 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
   const pages = pdfPageCount(header.rowCount, y, MARGIN, bottom);
   let page = 1;
   let content = 'BT\n';
-  const caches = REPORT_COLUMNS.map((c) => (REPEATING_COLUMNS.has(c.key) ? new Map<unknown, string>() : undefined));
 
   // the text matrix flips y back (pdfkit's page space runs top-down), so x and the baseline are in page points
   const baselineOf = (font: PdfkitFont) => pdfNumber(y + (font.ascender / 1000) * FONT_SIZE);
@@ -209,17 +347,7 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
       last = i;
     }
   };
-  const hexOf = (column: number, value: ReportRow[keyof ReportRow]): string => {
-    const cache = caches[column];
-    if (!cache) return winAnsiHex(cellText(column, value));
-    let hex = cache.get(value);
-    if (hex === undefined) {
-      if (cache.size >= CELL_CACHE_LIMIT) cache.clear();
-      hex = winAnsiHex(cellText(column, value));
-      cache.set(value, hex);
-    }
-    return hex;
-  };
+  const hexOf = createCellHexer();
   const titles = REPORT_COLUMNS.map((c) => winAnsiHex(c.title));
   const drawTitles = () => {
     drawCells(bold, titles);

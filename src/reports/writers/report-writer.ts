@@ -57,3 +57,20 @@ export function batchedWriter(
     },
   };
 }
+
+/**
+ * `encode`, remembered for the values of a column that repeat from row to row (statuses, companies, people): a
+ * report of a million rows names a few of them over and over, and a lookup costs less than encoding the cell.
+ */
+export function cachedEncoder(encode: (value: string) => string, limit = 10_000): (value: string) => string {
+  const cache = new Map<string, string>();
+  return (value) => {
+    let text = cache.get(value);
+    if (text === undefined) {
+      if (cache.size >= limit) cache.clear();
+      text = encode(value);
+      cache.set(value, text);
+    }
+    return text;
+  };
+}
