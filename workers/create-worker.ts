@@ -1,4 +1,5 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { globalHandlers } from '@temporalio/worker/lib/workflow/vm-shared';
 import type { ActivityDeps } from '../activities';
 import { createDeadLetterActivities } from '../activities/dead-letter';
 import type { Config } from '../src/config';
@@ -40,6 +41,27 @@ export const MAX_CACHED_WORKFLOWS = 250;
  * timeout (an option SDK 1.24 reads but does not type) is set back, so a stuck workflow still fails its task after 5 s.
  */
 const WORKFLOWS_ON_MAIN_THREAD = { debugMode: true, isolateExecutionTimeout: WORKFLOW_ACTIVATION_TIMEOUT };
+
+/**
+ * With workflows on the main thread, the SDK's promise hook for the stack-trace query (the Temporal UI's "Stack Trace"
+ * tab) runs for every promise of the whole process — activities, knex, mysql2, nodemailer — compiling a function per
+ * promise to find its workflow, and capturing and source-mapping a stack for each workflow promise: about a third of
+ * the notifications worker's CPU per mail in a burst. Nothing of ours reads that query (failure stack traces, which
+ * the job detail shows, come from the SDK's prepareStackTrace, which stays), so the hook is never installed; the query
+ * then answers without async stacks. Reaches into an SDK internal: answers false, changing nothing, where that is gone.
+ */
+export function skipWorkflowStackTraceHook(): boolean {
+  const handlers = globalHandlers as unknown as { setPromiseHook?: unknown; stopPromiseHook?: unknown; promiseHookInstalled?: unknown } | undefined;
+  if (!handlers || typeof handlers.setPromiseHook !== 'function' || typeof handlers.stopPromiseHook !== 'function') return false;
+  if (typeof handlers.promiseHookInstalled !== 'boolean') return false;
+  // installed already by an earlier worker of this process: stop it (the SDK keeps the stop function there)
+  (handlers.stopPromiseHook as () => void).call(handlers);
+  handlers.setPromiseHook = () => undefined;
+  handlers.stopPromiseHook = () => undefined;
+  // what the SDK tells new runs (stackTracesEnabled), as on a runtime without promise hooks
+  handlers.promiseHookInstalled = false;
+  return true;
+}
 
 /**
  * How long a draining worker (pause, graceful restart, SIGTERM) lets running tasks finish before it cancels
@@ -87,6 +109,7 @@ export function queueSlots(registry: JobRegistry, queue: TaskQueueName, concurre
 }
 
 export function createQueueWorker(options: QueueWorkerOptions): Promise<Worker> {
+  skipWorkflowStackTraceHook();
   const registry = options.registry ?? jobRegistry;
   const { deps } = options;
   const jobTypeOf = (workflowType: string) => registry.definitions.find((d) => d.workflowType === workflowType)?.jobType ?? workflowType;

@@ -55,8 +55,11 @@ export function tracingWorkerOptions(): { activity: ActivityInterceptorsFactory[
   };
 }
 
-/** The bundled workflow interceptor module of the interceptors package (spans for the workflow and the steps it schedules). */
-export const TRACING_WORKFLOW_MODULE = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+/**
+ * The bundled workflow interceptor module: the interceptors package's (spans for the workflow and the steps it
+ * schedules) for the runs started with a trace context, nothing for the others (see the module).
+ */
+export const TRACING_WORKFLOW_MODULE = require.resolve('./tracing-workflow-interceptor');
 
 /** One server span per API request, named after the route pattern; what the request starts runs inside it. */
 export const traceRequests: RequestHandler = (req, res, next) => {

@@ -28,6 +28,13 @@ export interface DevServerProcess extends RunningDevServer {
   exited: Promise<string>;
 }
 
+/**
+ * Eager activity dispatch: a workflow task that schedules a step on its own queue takes the step straight back when its
+ * worker has a free activity slot (the SDK asks for it by default), instead of the server queueing it and the worker
+ * polling it: one round trip and one matching dispatch less per step, as a Temporal cluster with the same setting does.
+ */
+const DYNAMIC_CONFIG_FLAGS = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
+
 const searchAttributeFlags = Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
 
 async function waitUntilServing(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -74,7 +81,7 @@ export async function launchDevServer(options: DevServerOptions): Promise<DevSer
   const uiUrl = options.uiPort ? `http://127.0.0.1:${options.uiPort}` : undefined;
   if (options.cli.kind === 'sdk-download') return startWithSdkDownload(options, address, uiUrl);
 
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn', ...DYNAMIC_CONFIG_FLAGS];
   args.push(...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']));
   if (options.dbFile) {
     fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });

@@ -1,4 +1,5 @@
-import { SHUTDOWN_GRACE, workflowSource } from '../../workers/create-worker';
+import { globalHandlers } from '@temporalio/worker/lib/workflow/vm-shared';
+import { SHUTDOWN_GRACE, skipWorkflowStackTraceHook, workflowSource } from '../../workers/create-worker';
 
 describe('worker options', () => {
   it('production workers refuse to start without the prebuilt workflow bundle, naming WORKFLOW_BUNDLE_PATH', () => {
@@ -19,5 +20,13 @@ describe('worker options', () => {
     expect(parseInt(SHUTDOWN_GRACE.reports, 10)).toBeGreaterThan(300);
     expect(parseInt(SHUTDOWN_GRACE.default, 10)).toBeGreaterThan(300);
     expect(parseInt(SHUTDOWN_GRACE.notifications, 10)).toBeGreaterThan(30);
+  });
+  it("the SDK's per-promise stack-trace hook stays off in worker processes (the SDK internal it reaches is still there)", () => {
+    const handlers = globalHandlers as unknown as { promiseHookInstalled: boolean; install(): void };
+    expect(skipWorkflowStackTraceHook()).toBe(true);
+    // what the SDK calls when it creates the workflow context: installs nothing now
+    handlers.install();
+    expect(handlers.promiseHookInstalled).toBe(false);
+    expect(skipWorkflowStackTraceHook()).toBe(true);
   });
 });
