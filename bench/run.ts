@@ -19,6 +19,7 @@ import {
   parseResults,
   redactUrl,
   renderResultsMarkdown,
+  withReadmeSummary,
   type MachineInfo,
   type SuiteRecord,
 } from './lib/results';
@@ -27,6 +28,7 @@ import type { BenchContext, BenchSuite } from './lib/suite';
 const SUITES_DIR = path.join(__dirname, 'suites');
 const RESULTS_JSON = path.join(__dirname, 'results.json');
 const RESULTS_MD = path.join(__dirname, 'RESULTS.md');
+const README = path.join(__dirname, '..', 'README.md');
 const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/helpdesk_bench';
 const PAIRS = 5;
 
@@ -37,6 +39,7 @@ function machineInfo(): MachineInfo {
     cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
     node: process.versions.node,
     platform: `${os.platform()} ${os.release()}`,
+    load1: Math.round(os.loadavg()[0] * 100) / 100,
   };
 }
 
@@ -110,7 +113,8 @@ async function main(): Promise<void> {
         durationS: 0,
         quick,
         database: label,
-        machine,
+        // the load this suite started under (a busy machine is why a ratio moves between runs)
+        machine: machineInfo(),
         command,
         goals: [],
       };
@@ -142,7 +146,8 @@ async function main(): Promise<void> {
     const results = mergeResults(previous, records, only, new Date());
     fs.writeFileSync(RESULTS_JSON, `${JSON.stringify(results, null, 2)}\n`);
     fs.writeFileSync(RESULTS_MD, renderResultsMarkdown(results));
-    console.log(`\nwritten: ${path.relative(process.cwd(), RESULTS_MD)}, ${path.relative(process.cwd(), RESULTS_JSON)}`);
+    fs.writeFileSync(README, withReadmeSummary(fs.readFileSync(README, 'utf8'), results));
+    console.log(`\nwritten: ${[RESULTS_MD, RESULTS_JSON, README].map((file) => path.relative(process.cwd(), file)).join(', ')} (its bench summary)`);
   }
   if (records.some((record) => record.error)) process.exitCode = 1;
 }

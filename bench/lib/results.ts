@@ -10,6 +10,8 @@ export interface MachineInfo {
   cpu: string;
   node: string;
   platform: string;
+  /** the 1-minute load average when the suite started (absent in results written before it was recorded) */
+  load1?: number;
 }
 
 export interface SuiteRecord {
@@ -85,21 +87,15 @@ function cell(text: string): string {
 }
 
 function machineLine(machine: MachineInfo): string {
-  return `${machine.nproc} CPUs (${machine.cpu}), ${machine.ramGb} GB RAM, Node ${machine.node}, ${machine.platform}`;
+  const load = machine.load1 === undefined ? '' : `, load average ${machine.load1.toFixed(2)} at the start`;
+  return `${machine.nproc} CPUs (${machine.cpu}), ${machine.ramGb} GB RAM, Node ${machine.node}, ${machine.platform}${load}`;
 }
 
-export function renderResultsMarkdown(results: BenchResults): string {
+/** "Last written …, N of M goals met." and the table of every goal: the top of RESULTS.md and the README's copy. */
+export function renderSummary(results: BenchResults): string[] {
   const lines: string[] = [];
   const goals = results.suites.flatMap((suite) => suite.goals);
   const met = goals.filter((goal) => goal.met).length;
-  lines.push('# Benchmark results');
-  lines.push('');
-  lines.push(
-    'Written by `npm run bench` (bench/run.ts) from bench/results.json. Every goal is a ratio measured within one run: ' +
-      'baseline and project interleaved in pairs, medians of the pairs. The machine is shared and noisy, so read the ' +
-      'ratios, not the absolute figures. A suite run alone (`BENCH_ONLY=<suite>`) replaces only its own rows.',
-  );
-  lines.push('');
   lines.push(`Last written ${results.updatedAt}. ${met} of ${goals.length} goals met.`);
   lines.push('');
   lines.push('| suite | goal | ratio | target | met | project | baseline |');
@@ -113,6 +109,32 @@ export function renderResultsMarkdown(results: BenchResults): string {
       );
     }
   }
+  return lines;
+}
+
+export const README_SUMMARY_START = '<!-- bench summary: written by npm run bench -->';
+export const README_SUMMARY_END = '<!-- end of bench summary -->';
+
+/** The README with the summary between its markers replaced by these results' (nothing else changes). */
+export function withReadmeSummary(readme: string, results: BenchResults): string {
+  const start = readme.indexOf(README_SUMMARY_START);
+  const end = readme.indexOf(README_SUMMARY_END);
+  if (start < 0 || end < start) throw new Error(`README.md has no "${README_SUMMARY_START}" … "${README_SUMMARY_END}" block for the bench summary`);
+  const block = [README_SUMMARY_START, '', ...renderSummary(results), '', ''].join('\n');
+  return readme.slice(0, start) + block + readme.slice(end);
+}
+
+export function renderResultsMarkdown(results: BenchResults): string {
+  const lines: string[] = [];
+  lines.push('# Benchmark results');
+  lines.push('');
+  lines.push(
+    'Written by `npm run bench` (bench/run.ts) from bench/results.json. Every goal is a ratio measured within one run: ' +
+      'baseline and project interleaved in pairs, medians of the pairs. The machine is shared and noisy, so read the ' +
+      'ratios, not the absolute figures. A suite run alone (`BENCH_ONLY=<suite>`) replaces only its own rows.',
+  );
+  lines.push('');
+  lines.push(...renderSummary(results));
   for (const suite of results.suites) {
     lines.push('');
     lines.push(`## ${suite.name}`);

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import {
   formatFigure,
   formatGoalLine,
@@ -5,7 +7,10 @@ import {
   parseOnly,
   parseResults,
   redactUrl,
+  README_SUMMARY_END,
+  README_SUMMARY_START,
   renderResultsMarkdown,
+  withReadmeSummary,
   type SuiteRecord,
 } from '../../bench/lib/results';
 import { goalFromPairs, goalWithinLimit } from '../../bench/lib/suite';
@@ -90,6 +95,33 @@ describe('bench results', () => {
     expect(markdown).toContain('2 CPUs (Test CPU), 7.8 GB RAM');
     expect(markdown).toContain('- command: `npm run bench`');
     expect(markdown).toContain('| 3 | 52.0 | 58.0 |');
+  });
+
+  it('notes the load average a suite started under, when it was recorded', () => {
+    const loaded = { ...suite('notifications', '2026-12-01T11:00:00Z', [throughput]), machine: { ...machine, load1: 3.5 } };
+    expect(renderResultsMarkdown({ updatedAt: '2026-12-01T12:00:00.000Z', suites: [loaded] })).toContain('linux 6.1, load average 3.50 at the start');
+  });
+
+  it("puts the summary table between the README's markers and leaves the rest of the README as it was", () => {
+    const results = { updatedAt: '2026-12-01T12:00:00.000Z', suites: [suite('notifications', '2026-12-01T11:00:00Z', [throughput])] };
+    const readme = `# Title\n\nbefore\n\n${README_SUMMARY_START}\nan older table\n${README_SUMMARY_END}\n\nafter\n`;
+    const written = withReadmeSummary(readme, results);
+    expect(written.startsWith(`# Title\n\nbefore\n\n${README_SUMMARY_START}\n`)).toBe(true);
+    expect(written.endsWith(`${README_SUMMARY_END}\n\nafter\n`)).toBe(true);
+    expect(written).not.toContain('an older table');
+    expect(written).toContain('Last written 2026-12-01T12:00:00.000Z. 1 of 1 goals met.');
+    expect(written).toContain('| notifications | mail throughput vs pooled nodemailer (3 connections) | 0.87x | >= 0.8 | MET | 52.0 mails/s | 60.0 mails/s |');
+    // written twice, the same
+    expect(withReadmeSummary(written, results)).toBe(written);
+    expect(() => withReadmeSummary('# no markers\n', results)).toThrow(/bench summary/);
+  });
+
+  it('the README holds the summary of the committed bench/results.json', () => {
+    const root = path.join(__dirname, '..', '..');
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const results = parseResults(fs.readFileSync(path.join(root, 'bench', 'results.json'), 'utf8'));
+    expect(results).not.toBeNull();
+    expect(withReadmeSummary(readme, results!)).toBe(readme);
   });
 
   it('escapes table separators in titles', () => {
