@@ -96,10 +96,10 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const { repos, auth, jobs, storage, services } = core;
   // an alert-check schedule that a default worker process spawned by an earlier file left in this namespace would start
   // checks (alert mails, audit entries) inside this file: every file starts without one (a test that wants it makes it)
-  await Promise.race([
-    jobs.client.schedule.getHandle(ALERT_SCHEDULE_ID).delete().catch(() => undefined),
-    new Promise((resolve) => setTimeout(resolve, 3_000).unref()),
-  ]);
+  // (awaited under a gRPC deadline: a call left running past the file would retry on a closed channel)
+  await jobs.client.connection
+    .withDeadline(Date.now() + 5_000, () => jobs.client.schedule.getHandle(ALERT_SCHEDULE_ID).delete())
+    .catch(() => undefined);
 
   let server: Server | undefined;
   let baseUrl = '';
