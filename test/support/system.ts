@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { createApp } from '../../src/api/app';
@@ -84,6 +85,19 @@ export interface TestSystemOptions {
   queueControl?: boolean;
 }
 
+/**
+ * Removes the alert-check schedule from this namespace on the run's shared dev server, through a connection of its
+ * own: the system's gateway (whose address a test may point at a dead port) is left as the test starts it.
+ */
+async function deleteLeftoverAlertSchedule(namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address: readTestRunEnv().temporalAddress });
+  try {
+    await new Client({ connection, namespace }).schedule.getHandle(ALERT_SCHEDULE_ID).delete().catch(() => undefined);
+  } finally {
+    await connection.close();
+  }
+}
+
 /** The real system in-process: database, Temporal client, API on port 0, and workers for the given queues. */
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
   const env = testEnv(options.env);
@@ -96,10 +110,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const { repos, auth, jobs, storage, services } = core;
   // an alert-check schedule that a default worker process spawned by an earlier file left in this namespace would start
   // checks (alert mails, audit entries) inside this file: every file starts without one (a test that wants it makes it)
-  // (awaited under a gRPC deadline: a call left running past the file would retry on a closed channel)
-  await jobs.client.connection
-    .withDeadline(Date.now() + 5_000, () => jobs.client.schedule.getHandle(ALERT_SCHEDULE_ID).delete())
-    .catch(() => undefined);
+  await deleteLeftoverAlertSchedule(config.temporal.namespace);
 
   let server: Server | undefined;
   let baseUrl = '';
