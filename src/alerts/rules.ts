@@ -35,6 +35,17 @@ export function activeRules(settings: AlertSettings): AlertRule[] {
   return ALERT_RULES.filter((rule) => thresholds[rule] > 0);
 }
 
+const MINUTE_MS = 60_000;
+
+/**
+ * Where a window of `minutes` ending at `now` starts in the per-minute rows: at the start of the minute it begins in,
+ * so the minute row it cuts through counts whole. A 1-minute window at 10:05:20 reads the rows of 10:04 and 10:05;
+ * a job that ended at 10:04:59 is still in it, one at 10:03:59 no longer.
+ */
+export function windowStart(now: Date, minutes: number): Date {
+  return new Date(Math.floor((now.getTime() - minutes * MINUTE_MS) / MINUTE_MS) * MINUTE_MS);
+}
+
 /** Jobs of each type that ended failed within the window (job-level rows, step ''), firing at `threshold` or more. */
 export function failedJobsReadings(rows: MetricRow[], threshold: number): AlertReading[] {
   const failed = new Map<string, number>();

@@ -1,4 +1,4 @@
-import { activeRules, deadLettersReading, describeReading, failedJobsReadings, noWorkerReading, waitP95Readings } from '../../src/alerts/rules';
+import { activeRules, deadLettersReading, describeReading, failedJobsReadings, noWorkerReading, waitP95Readings, windowStart } from '../../src/alerts/rules';
 import { alertMail, alertMessage, alertWebhookBody } from '../../src/alerts/messages';
 import type { AlertEpisode } from '../../src/db/repositories/alerts';
 import { BUCKET_COUNT, bucketOf } from '../../src/observability/metrics/histogram';
@@ -32,6 +32,12 @@ describe('alert rules', () => {
   it('a threshold of 0 turns its rule off', () => {
     expect(activeRules(settings)).toEqual(['failed_jobs', 'wait_p95', 'no_worker', 'dead_letters']);
     expect(activeRules({ ...settings, waitP95Seconds: 0, deadLettersThreshold: 0 })).toEqual(['failed_jobs', 'no_worker']);
+  });
+
+  it('a window starts at the start of the minute it begins in, so the minute row it cuts through counts whole', () => {
+    expect(windowStart(new Date('2026-03-02T10:05:20Z'), 1)).toEqual(new Date('2026-03-02T10:04:00Z'));
+    expect(windowStart(new Date('2026-03-02T10:05:00Z'), 1)).toEqual(new Date('2026-03-02T10:04:00Z'));
+    expect(windowStart(new Date('2026-03-02T10:05:59.999Z'), 10)).toEqual(new Date('2026-03-02T09:55:00Z'));
   });
 
   it('counts failed jobs per type from job-level rows only, firing at the threshold', () => {

@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../../../../activities/deps';
 import { alertMail, alertMessage, alertWebhookBody } from '../../../alerts/messages';
-import { activeRules, deadLettersReading, failedJobsReadings, noWorkerReading, waitP95Readings, type AlertReading, type AlertRule } from '../../../alerts/rules';
+import { activeRules, deadLettersReading, failedJobsReadings, noWorkerReading, waitP95Readings, windowStart, type AlertReading, type AlertRule } from '../../../alerts/rules';
 import { temporalAddress } from '../../../config';
 import type { AlertKind, NotificationKey } from '../../../db/repositories/alerts';
 import { createWorkerHeartbeatsRepository } from '../../../db/repositories/worker-heartbeats';
@@ -31,11 +31,11 @@ export function createAlertActivities(deps: ActivityDeps) {
     const readings: AlertReading[] = [];
     const store = createJobMetricsStore(deps.db);
     if (rules.includes('failed_jobs')) {
-      const rows = await store.rows({ since: new Date(now.getTime() - settings.failedJobsWindowMinutes * MINUTE_MS), step: '' });
+      const rows = await store.rows({ since: windowStart(now, settings.failedJobsWindowMinutes), step: '' });
       readings.push(...failedJobsReadings(rows, settings.failedJobsThreshold));
     }
     if (rules.includes('wait_p95')) {
-      const rows = await store.rows({ since: new Date(now.getTime() - settings.waitWindowMinutes * MINUTE_MS), step: '' });
+      const rows = await store.rows({ since: windowStart(now, settings.waitWindowMinutes), step: '' });
       readings.push(...waitP95Readings(rows, settings.waitP95Seconds));
     }
     if (rules.includes('no_worker')) {
