@@ -14,6 +14,7 @@ import path from 'node:path';
 import { ensureMysqlDatabase } from '../src/db/knex';
 import {
   formatGoalLine,
+  formatScalingLine,
   mergeResults,
   parseOnly,
   parseResults,
@@ -23,7 +24,7 @@ import {
   type MachineInfo,
   type SuiteRecord,
 } from './lib/results';
-import type { BenchContext, BenchSuite } from './lib/suite';
+import type { BenchContext, BenchSuite, GoalResult } from './lib/suite';
 
 const SUITES_DIR = path.join(__dirname, 'suites');
 const RESULTS_JSON = path.join(__dirname, 'results.json');
@@ -31,6 +32,13 @@ const RESULTS_MD = path.join(__dirname, 'RESULTS.md');
 const README = path.join(__dirname, '..', 'README.md');
 const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/helpdesk_bench';
 const PAIRS = 5;
+
+/** The goal's `ratio` line, and under it how its cost grew from 1/10 of the size to the full size. */
+function printGoal(goal: GoalResult): void {
+  console.log(formatGoalLine(goal));
+  const scaling = formatScalingLine(goal);
+  if (scaling) console.log(scaling);
+}
 
 function machineInfo(): MachineInfo {
   return {
@@ -129,7 +137,7 @@ async function main(): Promise<void> {
       }
       record.durationS = (Date.now() - started) / 1000;
       records.push(record);
-      for (const goal of record.goals) console.log(formatGoalLine(goal));
+      for (const goal of record.goals) printGoal(goal);
     }
   } finally {
     fs.rmSync(runDir, { recursive: true, force: true });
@@ -138,7 +146,7 @@ async function main(): Promise<void> {
   console.log('\n== summary');
   for (const record of records) {
     if (record.error) console.log(`SUITE FAILED  ${record.name}: ${record.error}`);
-    for (const goal of record.goals) console.log(formatGoalLine(goal));
+    for (const goal of record.goals) printGoal(goal);
   }
 
   if (process.env.BENCH_NO_WRITE !== '1') {

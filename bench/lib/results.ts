@@ -2,7 +2,7 @@
  * The results of `npm run bench`: one line per goal on the console, bench/results.json (machine) and
  * bench/RESULTS.md (human). Pure functions, so the runner stays thin and the rendering is unit-tested.
  */
-import type { GoalResult } from './suite';
+import type { GoalResult, Scaling } from './suite';
 
 export interface MachineInfo {
   nproc: number;
@@ -58,6 +58,23 @@ export function formatGoalLine(goal: GoalResult): string {
   );
 }
 
+/** `9.7x` — the cost at full size over the cost at 1/10 (linear: 10x); `—` where the goal has no size. */
+export function formatScalingFactor(scaling: Scaling | undefined): string {
+  if (!scaling) return '—';
+  return Number.isFinite(scaling.factor) ? `${scaling.factor.toFixed(1)}x` : `${scaling.factor}x`;
+}
+
+/** `  scaling 9.7x for 10x the rows (linear: 10x): 1000000 rows 12.1 s, 100000 rows 1.25 s`, or null without a size. */
+export function formatScalingLine(goal: GoalResult): string | null {
+  const scaling = goal.scaling;
+  if (!scaling) return null;
+  const at = (size: number, cost: number) => `${size} ${scaling.sizeUnit} ${formatFigure(cost)} ${scaling.costUnit}`;
+  return (
+    `  scaling ${formatScalingFactor(scaling)} for 10x the ${scaling.sizeUnit} (linear: 10x): ` +
+    `${at(scaling.size, scaling.full)}, ${at(scaling.tenthSize, scaling.tenth)}`
+  );
+}
+
 /**
  * The results after a run: a full run (`only` empty) keeps only the suites it ran; a BENCH_ONLY run replaces
  * the suites it ran and keeps every other suite of the previous results as they were. Suites in name order.
@@ -98,14 +115,20 @@ export function renderSummary(results: BenchResults): string[] {
   const met = goals.filter((goal) => goal.met).length;
   lines.push(`Last written ${results.updatedAt}. ${met} of ${goals.length} goals met.`);
   lines.push('');
-  lines.push('| suite | goal | ratio | target | met | project | baseline |');
-  lines.push('|---|---|---|---|---|---|---|');
+  lines.push(
+    'The last column runs the project side again at 1/10 of the size: its cost at full size over its cost at 1/10 ' +
+      '(time, or RSS growth for a memory goal). Linear is 10x; much less means a fixed part dominates the small run; ' +
+      'for memory, about 1x means it does not grow with the size. `—`: the goal has no size (an idle process, one event).',
+  );
+  lines.push('');
+  lines.push('| suite | goal | ratio | target | met | project | baseline | cost at 10x the size |');
+  lines.push('|---|---|---|---|---|---|---|---|');
   for (const suite of results.suites) {
-    if (suite.error) lines.push(`| ${suite.name} | **suite failed**: ${cell(suite.error)} | | | | | |`);
+    if (suite.error) lines.push(`| ${suite.name} | **suite failed**: ${cell(suite.error)} | | | | | | |`);
     for (const goal of suite.goals) {
       lines.push(
         `| ${suite.name} | ${cell(goal.title)} | ${formatRatio(goal.ratio)} | ${cell(goal.target)} | ${goal.met ? 'MET' : '**NOT MET**'} | ` +
-          `${formatFigure(goal.project)} ${cell(goal.unit)} | ${formatFigure(goal.baseline)} ${cell(goal.unit)} |`,
+          `${formatFigure(goal.project)} ${cell(goal.unit)} | ${formatFigure(goal.baseline)} ${cell(goal.unit)} | ${formatScalingFactor(goal.scaling)} |`,
       );
     }
   }
@@ -149,6 +172,11 @@ export function renderResultsMarkdown(results: BenchResults): string {
       lines.push(`### ${goal.title} (\`${goal.id}\`)`);
       lines.push('');
       lines.push(`\`${formatGoalLine(goal)}\``);
+      const scalingLine = formatScalingLine(goal);
+      if (scalingLine) {
+        lines.push('');
+        lines.push(`\`${scalingLine.trim()}\``);
+      }
       if (goal.notes) {
         lines.push('');
         lines.push(goal.notes);

@@ -32,6 +32,45 @@ export interface GoalResult {
   /** every pair as measured, for RESULTS.md and the JSON file */
   samples: { project: number; baseline: number }[];
   notes?: string;
+  /** the same measure at 1/10 of the size, where the goal has a size (absent: an idle process, a single event) */
+  scaling?: Scaling;
+}
+
+/**
+ * How the project's cost grows with the size of the work: the same run at full size and at 1/10 of it.
+ * `factor` = cost at full size / cost at 1/10: 10 is linear; below 10 a fixed part (start-up, warm-up) weighs on
+ * the small run; above 10 the cost grows faster than the size. For a memory growth, ~1 says it does not grow.
+ */
+export interface Scaling {
+  /** what grows: "rows", "events", "requests" */
+  sizeUnit: string;
+  size: number;
+  tenthSize: number;
+  /** the cost measured at each size, e.g. "s" or "MB" (medians of the runs in `full` and `tenth`) */
+  costUnit: string;
+  full: number;
+  tenth: number;
+  factor: number;
+}
+
+/** The scaling of a goal from the costs measured at full size and at 1/10 (medians of each). */
+export function scalingOf(input: { sizeUnit: string; size: number; costUnit: string; full: readonly number[]; tenth: readonly number[] }): Scaling {
+  const full = median(input.full);
+  const tenth = median(input.tenth);
+  return {
+    sizeUnit: input.sizeUnit,
+    size: input.size,
+    tenthSize: tenthOf(input.size),
+    costUnit: input.costUnit,
+    full,
+    tenth,
+    factor: tenth === 0 ? Number.POSITIVE_INFINITY : full / tenth,
+  };
+}
+
+/** 1/10 of a workload's size, at least 1. */
+export function tenthOf(size: number): number {
+  return Math.max(1, Math.round(size / 10));
 }
 
 export interface BenchSuite {
@@ -56,6 +95,7 @@ export function goalFromPairs(input: {
   higherIsBetter: boolean;
   threshold: number;
   notes?: string;
+  scaling?: Scaling;
 }): GoalResult {
   const project = median(input.samples.map((s) => s.project));
   const baseline = median(input.samples.map((s) => s.baseline));
@@ -72,11 +112,12 @@ export function goalFromPairs(input: {
     met,
     samples: input.samples,
     notes: input.notes,
+    ...(input.scaling ? { scaling: input.scaling } : {}),
   };
 }
 
 /** A goal with no baseline (an absolute bound such as RSS in MB): ratio = value / limit, met when <= 1. */
-export function goalWithinLimit(input: { id: string; title: string; unit: string; values: number[]; limit: number; notes?: string }): GoalResult {
+export function goalWithinLimit(input: { id: string; title: string; unit: string; values: number[]; limit: number; notes?: string; scaling?: Scaling }): GoalResult {
   const project = median(input.values);
   return {
     id: input.id,
@@ -89,5 +130,6 @@ export function goalWithinLimit(input: { id: string; title: string; unit: string
     met: project <= input.limit,
     samples: input.values.map((value) => ({ project: value, baseline: input.limit })),
     notes: input.notes,
+    ...(input.scaling ? { scaling: input.scaling } : {}),
   };
 }

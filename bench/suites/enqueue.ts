@@ -17,7 +17,7 @@ import {
   waitUntil,
 } from '../lib/bench-stack';
 import { percentile, timeAtConcurrency } from '../lib/latency';
-import { goalFromPairs, type BenchContext, type BenchSuite, type GoalResult } from '../lib/suite';
+import { goalFromPairs, scalingOf, tenthOf, type BenchContext, type BenchSuite, type GoalResult } from '../lib/suite';
 
 const CONCURRENCY = 10;
 
@@ -83,23 +83,42 @@ const enqueueSuite: BenchSuite = {
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         });
       };
-      const p99 = async (call: () => Promise<void>) => percentile(await timeAtConcurrency(requests, CONCURRENCY, call), 99);
+      /** the p99 of `count` calls at concurrency 10, and the seconds the whole batch took */
+      const batch = async (call: () => Promise<void>, count: number) => {
+        const started = performance.now();
+        const durations = await timeAtConcurrency(count, CONCURRENCY, call);
+        return { p99: percentile(durations, 99), seconds: (performance.now() - started) / 1000 };
+      };
+      const p99 = async (call: () => Promise<void>) => (await batch(call, requests)).p99;
 
       // warm both paths (connections, JIT, the API's first requests) before anything counts
       await p99(bareStart);
       await p99(postEvent);
       const samples: { project: number; baseline: number }[] = [];
+      // the API's batch time at full size and at 1/10 of the requests, for how its cost scales
+      const tenthRequests = tenthOf(requests);
+      const batchSeconds = { full: [] as number[], tenth: [] as number[] };
       for (let pair = 0; pair < ctx.pairs; pair++) {
         // alternate which side goes first, so a drift in the machine's load does not always favour one
         const sample = { project: 0, baseline: 0 };
+        const project = async () => {
+          const run = await batch(postEvent, requests);
+          batchSeconds.full.push(run.seconds);
+          sample.project = run.p99;
+        };
         if (pair % 2 === 0) {
           sample.baseline = await p99(bareStart);
-          sample.project = await p99(postEvent);
+          await project();
         } else {
-          sample.project = await p99(postEvent);
+          await project();
           sample.baseline = await p99(bareStart);
         }
-        ctx.log(`enqueue pair ${pair + 1}: API p99 ${sample.project.toFixed(1)} ms, bare start p99 ${sample.baseline.toFixed(1)} ms`);
+        const tenth = await batch(postEvent, tenthRequests);
+        batchSeconds.tenth.push(tenth.seconds);
+        ctx.log(
+          `enqueue pair ${pair + 1}: API p99 ${sample.project.toFixed(1)} ms, bare start p99 ${sample.baseline.toFixed(1)} ms; ` +
+            `API batch ${batchSeconds.full[pair].toFixed(2)} s for ${requests}, ${tenth.seconds.toFixed(2)} s for ${tenthRequests}`,
+        );
         samples.push(sample);
       }
       return [
@@ -110,7 +129,10 @@ const enqueueSuite: BenchSuite = {
           samples,
           higherIsBetter: false,
           threshold: 1.2,
-          notes: `${requests} requests per side per pair, ${ctx.database.client === 'mysql2' ? 'MariaDB/MySQL' : 'SQLite'}, same dev server, API as its own process`,
+          notes:
+            `${requests} requests per side per pair, ${ctx.database.client === 'mysql2' ? 'MariaDB/MySQL' : 'SQLite'}, same dev server, API as its own process. ` +
+            `Scaling: the wall time of the API's batch of ${requests} requests against a batch of ${tenthRequests}.`,
+          scaling: scalingOf({ sizeUnit: 'requests', size: requests, costUnit: 's', full: batchSeconds.full, tenth: batchSeconds.tenth }),
         }),
       ];
     } finally {

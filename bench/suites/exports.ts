@@ -1,7 +1,7 @@
 /**
  * Report exports (issue #19): CSV and JSON of N tickets against the database's own command-line client running the
  * same SELECT into a file (`mariadb --batch --quick`, `sqlite3 -csv`), and a PDF at the 50,000-row cap against the
- * CSV of the same rows; plus each export's RSS growth. Every export runs through the real exportReport activity
+ * CSV of the same rows; plus each export's RSS growth. Each export also runs at 1/10 of its rows, for the scaling factor. Every export runs through the real exportReport activity
  * (a MockActivityEnvironment around the activities a reports worker builds) in a fresh child process, so one
  * export's memory never hides another's; baseline and project alternate within each pair.
  *
@@ -26,7 +26,7 @@ import { createRepositories } from '../../src/db/repositories';
 import { seedBulkTickets } from '../../src/db/seed-bulk';
 import type { ReportFormat } from '../../src/jobs/contract';
 import { reportRowsQuery } from '../../src/reports/query';
-import { goalFromPairs, goalWithinLimit, type BenchContext, type BenchSuite, type GoalResult } from '../lib/suite';
+import { goalFromPairs, goalWithinLimit, scalingOf, tenthOf, type BenchContext, type BenchSuite, type GoalResult } from '../lib/suite';
 
 const MB = 1024 * 1024;
 const RSS_LIMIT_MB = 64;
@@ -201,10 +201,16 @@ async function measureDatabase(ctx: BenchContext, database: Database, rows: numb
   const name = databaseName(database);
   const key = name.toLowerCase();
   ctx.log(`exports on ${name}: ${rows} rows (CSV, JSON)${pdfRows ? `, PDF ${pdfRows} rows` : ''}`);
-  const sets = await prepareDatabase(database, [...new Set(pdfRows ? [rows, pdfRows] : [rows])], ctx.log);
+  // each export also runs at 1/10 of its size (its own seeded company), for how its cost scales
+  const tenthRows = tenthOf(rows);
+  const tenthPdfRows = pdfRows ? tenthOf(pdfRows) : null;
+  const sizes = [rows, tenthRows, ...(pdfRows && tenthPdfRows ? [pdfRows, tenthPdfRows] : [])];
+  const sets = await prepareDatabase(database, [...new Set(sizes)], ctx.log);
   const reportsDir = fs.mkdtempSync(path.join(ctx.workDir, `exports-${key}-`));
   const big = sets.get(rows)!;
+  const bigTenth = sets.get(tenthRows)!;
   const small = pdfRows ? sets.get(pdfRows)! : undefined;
+  const smallTenth = tenthPdfRows ? sets.get(tenthPdfRows)! : undefined;
   const baseline = baselineRunner(database, big.sql, path.join(reportsDir, `baseline.${database.client === 'mysql2' ? 'tsv' : 'csv'}`));
   const exportOf = async (format: ReportFormat, set: typeof big, expectedRows: number) => {
     const result = await exportInChild({ database, reportsDir, companyId: set.companyId, userId: set.userId, format });
@@ -215,6 +221,8 @@ async function measureDatabase(ctx: BenchContext, database: Database, rows: numb
   const csv: Array<{ project: number; baseline: number }> = [];
   const json: Array<{ project: number; baseline: number }> = [];
   const rss: Record<ReportFormat, number[]> = { csv: [], json: [], pdf: [] };
+  /** the project's runs at full size and at 1/10, per format: seconds and RSS growth */
+  const cost = { full: { csv: [], json: [], pdf: [] }, tenth: { csv: [], json: [], pdf: [] } } as Record<'full' | 'tenth', Record<ReportFormat, ChildResult[]>>;
   const runRows = runs('rows', ['pdf']);
   for (let pair = 0; runRows && pair < ctx.pairs; pair++) {
     const client = await baseline();
@@ -224,29 +232,82 @@ async function measureDatabase(ctx: BenchContext, database: Database, rows: numb
     json.push({ project: rows / jsonRun.seconds, baseline: rows / client });
     rss.csv.push(csvRun.rssGrowthMb);
     rss.json.push(jsonRun.rssGrowthMb);
+    const csvTenth = await exportOf('csv', bigTenth, tenthRows);
+    const jsonTenth = await exportOf('json', bigTenth, tenthRows);
+    cost.full.csv.push(csvRun);
+    cost.full.json.push(jsonRun);
+    cost.tenth.csv.push(csvTenth);
+    cost.tenth.json.push(jsonTenth);
     ctx.log(
       `  pair ${pair + 1}: client ${client.toFixed(2)} s, CSV ${csvRun.seconds.toFixed(2)} s (+${csvRun.rssGrowthMb.toFixed(0)} MB), ` +
-        `JSON ${jsonRun.seconds.toFixed(2)} s (+${jsonRun.rssGrowthMb.toFixed(0)} MB)`,
+        `JSON ${jsonRun.seconds.toFixed(2)} s (+${jsonRun.rssGrowthMb.toFixed(0)} MB); ${tenthRows} rows: ` +
+        `CSV ${csvTenth.seconds.toFixed(2)} s, JSON ${jsonTenth.seconds.toFixed(2)} s`,
     );
   }
   const pdf: Array<{ project: number; baseline: number }> = [];
-  for (let pair = 0; small && pdfRows && pair < ctx.pairs; pair++) {
+  for (let pair = 0; small && smallTenth && pdfRows && tenthPdfRows && pair < ctx.pairs; pair++) {
     const csvRun = await exportOf('csv', small, pdfRows);
     const pdfRun = await exportOf('pdf', small, pdfRows);
     pdf.push({ project: pdfRun.seconds, baseline: csvRun.seconds });
     rss.pdf.push(pdfRun.rssGrowthMb);
-    ctx.log(`  PDF pair ${pair + 1}: CSV ${csvRun.seconds.toFixed(2)} s, PDF ${pdfRun.seconds.toFixed(2)} s (+${pdfRun.rssGrowthMb.toFixed(0)} MB)`);
+    const pdfTenth = await exportOf('pdf', smallTenth, tenthPdfRows);
+    cost.full.pdf.push(pdfRun);
+    cost.tenth.pdf.push(pdfTenth);
+    ctx.log(
+      `  PDF pair ${pair + 1}: CSV ${csvRun.seconds.toFixed(2)} s, PDF ${pdfRun.seconds.toFixed(2)} s (+${pdfRun.rssGrowthMb.toFixed(0)} MB); ` +
+        `${tenthPdfRows} rows: PDF ${pdfTenth.seconds.toFixed(2)} s`,
+    );
   }
+  const scaling = (format: ReportFormat, size: number, measure: 'seconds' | 'rssGrowthMb') =>
+    scalingOf({
+      sizeUnit: 'rows',
+      size,
+      costUnit: measure === 'seconds' ? 's' : 'MB',
+      full: cost.full[format].map((run) => run[measure]),
+      tenth: cost.tenth[format].map((run) => run[measure]),
+    });
   fs.rmSync(reportsDir, { recursive: true, force: true });
 
   const client = database.client === 'mysql2' ? '`mariadb --batch --quick`' : '`sqlite3 -csv`';
   const threshold = database.client === 'mysql2' ? 0.5 : 0.4;
   const speedNote = 'exportReport activity in a fresh process vs the client running the same SELECT into a file (its whole process); throttle off';
   const goals = !runRows ? [] : [
-    goalFromPairs({ id: `exports.csv.${key}`, title: `CSV export of ${rows} rows on ${name} vs ${client}`, unit: 'rows/s', samples: csv, higherIsBetter: true, threshold, notes: speedNote }),
-    goalFromPairs({ id: `exports.json.${key}`, title: `JSON export of ${rows} rows on ${name} vs ${client}`, unit: 'rows/s', samples: json, higherIsBetter: true, threshold, notes: speedNote }),
-    goalWithinLimit({ id: `exports.rss.csv.${key}`, title: `worker RSS growth, CSV of ${rows} rows on ${name}`, unit: 'MB', values: rss.csv, limit: RSS_LIMIT_MB }),
-    goalWithinLimit({ id: `exports.rss.json.${key}`, title: `worker RSS growth, JSON of ${rows} rows on ${name}`, unit: 'MB', values: rss.json, limit: RSS_LIMIT_MB }),
+    goalFromPairs({
+      id: `exports.csv.${key}`,
+      title: `CSV export of ${rows} rows on ${name} vs ${client}`,
+      unit: 'rows/s',
+      samples: csv,
+      higherIsBetter: true,
+      threshold,
+      notes: speedNote,
+      scaling: scaling('csv', rows, 'seconds'),
+    }),
+    goalFromPairs({
+      id: `exports.json.${key}`,
+      title: `JSON export of ${rows} rows on ${name} vs ${client}`,
+      unit: 'rows/s',
+      samples: json,
+      higherIsBetter: true,
+      threshold,
+      notes: speedNote,
+      scaling: scaling('json', rows, 'seconds'),
+    }),
+    goalWithinLimit({
+      id: `exports.rss.csv.${key}`,
+      title: `worker RSS growth, CSV of ${rows} rows on ${name}`,
+      unit: 'MB',
+      values: rss.csv,
+      limit: RSS_LIMIT_MB,
+      scaling: scaling('csv', rows, 'rssGrowthMb'),
+    }),
+    goalWithinLimit({
+      id: `exports.rss.json.${key}`,
+      title: `worker RSS growth, JSON of ${rows} rows on ${name}`,
+      unit: 'MB',
+      values: rss.json,
+      limit: RSS_LIMIT_MB,
+      scaling: scaling('json', rows, 'rssGrowthMb'),
+    }),
   ];
   if (!pdfRows) return goals;
   return [
@@ -259,8 +320,16 @@ async function measureDatabase(ctx: BenchContext, database: Database, rows: numb
       higherIsBetter: false,
       threshold: 3,
       notes: 'both through the exportReport activity, each in a fresh process',
+      scaling: scaling('pdf', pdfRows, 'seconds'),
     }),
-    goalWithinLimit({ id: `exports.rss.pdf.${key}`, title: `worker RSS growth, PDF of ${pdfRows} rows on ${name}`, unit: 'MB', values: rss.pdf, limit: RSS_LIMIT_MB }),
+    goalWithinLimit({
+      id: `exports.rss.pdf.${key}`,
+      title: `worker RSS growth, PDF of ${pdfRows} rows on ${name}`,
+      unit: 'MB',
+      values: rss.pdf,
+      limit: RSS_LIMIT_MB,
+      scaling: scaling('pdf', pdfRows, 'rssGrowthMb'),
+    }),
   ];
 }
 

@@ -32,7 +32,7 @@ import {
   type Arrival,
   type FastReceiver,
 } from '../lib/notifications-stack';
-import { goalFromPairs, goalWithinLimit, median, type BenchContext, type BenchSuite, type GoalResult } from '../lib/suite';
+import { goalFromPairs, goalWithinLimit, median, scalingOf, tenthOf, type BenchContext, type BenchSuite, type GoalResult } from '../lib/suite';
 
 const APP_URL = 'http://helpdesk.bench';
 const UNSUBSCRIBE_SECRET = 'bench-unsubscribe-secret-0123456789abcdef';
@@ -261,6 +261,9 @@ const notifications: BenchSuite = {
       const latencies: number[] = [];
       const throughput: { project: number; baseline: number }[] = [];
       const drain: { project: number; baseline: number }[] = [];
+      // the project's burst again at 1/10 of the events, for how its drain time scales
+      const tenthEvents = tenthOf(events);
+      const tenthDrain: number[] = [];
       for (let pair = 0; pair < ctx.pairs; pair++) {
         // one event at a time on the idle stack, a pause between them
         const round: number[] = [];
@@ -281,9 +284,13 @@ const notifications: BenchSuite = {
         const p = project as RunTimes;
         throughput.push({ project: p.rate, baseline: baseline.rate });
         drain.push({ project: p.drainMs / 1000, baseline: baseline.drainMs / 1000 });
+        await sleep(ctx.quick ? 300 : 1000);
+        const tenth = await projectRun(receiver, core, caller, seeded, tenthEvents, 600_000);
+        tenthDrain.push(tenth.drainMs / 1000);
         ctx.log(
           `pair ${pair + 1}: project ${p.rate.toFixed(1)} mails/s, drained in ${(p.drainMs / 1000).toFixed(2)} s; ` +
-            `ceiling ${baseline.rate.toFixed(1)} mails/s, ${(baseline.drainMs / 1000).toFixed(2)} s; idle latency p95 ${round.length ? percentile(round, 95).toFixed(0) : '-'} ms`,
+            `ceiling ${baseline.rate.toFixed(1)} mails/s, ${(baseline.drainMs / 1000).toFixed(2)} s; idle latency p95 ${round.length ? percentile(round, 95).toFixed(0) : '-'} ms; ` +
+            `${tenthEvents} events drained in ${(tenth.drainMs / 1000).toFixed(2)} s`,
         );
         // let the last run's workflows close before the next measurement
         await sleep(ctx.quick ? 300 : 1000);
@@ -293,6 +300,7 @@ const notifications: BenchSuite = {
         .map(([name, values]) => `${name} ${median(values).toFixed(1)} ms`)
         .join(', ');
       if (cpuNote) ctx.log(`CPU per mail in a burst (medians): ${cpuNote}`);
+      const scaling = scalingOf({ sizeUnit: 'events', size: events, costUnit: 's', full: drain.map((d) => d.project), tenth: tenthDrain });
       return [
         goalFromPairs({
           id: 'notifications.throughput',
@@ -305,6 +313,7 @@ const notifications: BenchSuite = {
             `${events} events x ${RECIPIENTS_PER_EVENT} recipients started through the ticket-events service (${POST_CONCURRENCY} at a time); mails per second between the first ` +
             `and the last arrival at the receiver. Ceiling: nodemailer pool: true, maxConnections ${connections}, the same number of mails of the same size.` +
             (cpuNote ? ` CPU per mail in the bursts (medians; the machine has ${os.availableParallelism()} CPUs): ${cpuNote}.` : ''),
+          scaling,
         }),
         goalFromPairs({
           id: 'notifications.burst-drain',
@@ -313,7 +322,8 @@ const notifications: BenchSuite = {
           samples: drain,
           higherIsBetter: false,
           threshold: 1.25,
-          notes: 'From the first event started (ceiling: the first sendMail) to the last mail accepted by the receiver.',
+          notes: 'From the first event started (ceiling: the first sendMail) to the last mail accepted by the receiver. Scaling: the drain time of the same burst at 1/10 of the events.',
+          scaling,
         }),
         goalWithinLimit({
           id: 'notifications.idle-latency-p95',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import {
   formatFigure,
   formatGoalLine,
+  formatScalingLine,
   mergeResults,
   parseOnly,
   parseResults,
@@ -13,7 +14,7 @@ import {
   withReadmeSummary,
   type SuiteRecord,
 } from '../../bench/lib/results';
-import { goalFromPairs, goalWithinLimit } from '../../bench/lib/suite';
+import { goalFromPairs, goalWithinLimit, scalingOf, tenthOf } from '../../bench/lib/suite';
 
 const machine = { nproc: 2, ramGb: 7.8, cpu: 'Test CPU', node: '20.20.2', platform: 'linux 6.1' };
 
@@ -44,6 +45,30 @@ describe('bench results', () => {
   it('says NOT MET for an upper bound the project exceeds', () => {
     const latency = goalWithinLimit({ id: 'n.latency', title: 'idle latency p95', unit: 'ms', values: [310, 350, 320], limit: 300 });
     expect(formatGoalLine(latency)).toBe('1.07x  target <= 1 (limit 300 ms)  NOT MET  idle latency p95  (project 320 ms, baseline 300 ms)');
+  });
+
+  it('the scaling factor is the median cost at full size over the median cost at a tenth of it; 10x is linear', () => {
+    const scaling = scalingOf({ sizeUnit: 'rows', size: 1_000_000, costUnit: 's', full: [12, 10, 11], tenth: [1.2, 1, 1.1] });
+    expect(scaling).toEqual({ sizeUnit: 'rows', size: 1_000_000, tenthSize: 100_000, costUnit: 's', full: 11, tenth: 1.1, factor: 11 / 1.1 });
+    expect([tenthOf(300), tenthOf(20_000), tenthOf(5)]).toEqual([30, 2_000, 1]);
+    expect(scalingOf({ sizeUnit: 'rows', size: 10, costUnit: 'MB', full: [3], tenth: [0] }).factor).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("prints a goal's scaling under its ratio line, in RESULTS.md and in the summary table's last column", () => {
+    const exportsGoal = goalFromPairs({
+      id: 'exports.csv.mariadb',
+      title: 'CSV export of 1000000 rows on MariaDB',
+      unit: 'rows/s',
+      samples: [{ project: 90_000, baseline: 150_000 }],
+      higherIsBetter: true,
+      threshold: 0.5,
+      scaling: scalingOf({ sizeUnit: 'rows', size: 1_000_000, costUnit: 's', full: [11.1], tenth: [1.2] }),
+    });
+    expect(formatScalingLine(exportsGoal)).toBe('  scaling 9.3x for 10x the rows (linear: 10x): 1000000 rows 11.1 s, 100000 rows 1.20 s');
+    expect(formatScalingLine(throughput)).toBeNull();
+    const markdown = renderResultsMarkdown({ updatedAt: '2026-12-01T12:00:00.000Z', suites: [suite('exports', '2026-12-01T10:00:00Z', [exportsGoal])] });
+    expect(markdown).toContain('| exports | CSV export of 1000000 rows on MariaDB | 0.60x | >= 0.5 | MET | 90000 rows/s | 150000 rows/s | 9.3x |');
+    expect(markdown).toContain('`scaling 9.3x for 10x the rows (linear: 10x): 1000000 rows 11.1 s, 100000 rows 1.20 s`');
   });
 
   it('rounds figures to about three significant digits', () => {
@@ -90,7 +115,7 @@ describe('bench results', () => {
       suites: [suite('exports', '2026-12-01T10:00:00Z', [], 'seeding failed: ER_ACCESS_DENIED'), suite('notifications', '2026-12-01T11:00:00Z', [throughput])],
     });
     expect(markdown).toContain('1 of 1 goals met');
-    expect(markdown).toContain('| notifications | mail throughput vs pooled nodemailer (3 connections) | 0.87x | >= 0.8 | MET | 52.0 mails/s | 60.0 mails/s |');
+    expect(markdown).toContain('| notifications | mail throughput vs pooled nodemailer (3 connections) | 0.87x | >= 0.8 | MET | 52.0 mails/s | 60.0 mails/s | — |');
     expect(markdown).toContain('| exports | **suite failed**: seeding failed: ER_ACCESS_DENIED |');
     expect(markdown).toContain('2 CPUs (Test CPU), 7.8 GB RAM');
     expect(markdown).toContain('- command: `npm run bench`');
