@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -146,3 +146,27 @@ export async function waitUntil(what: string, check: () => Promise<boolean> | bo
 
 export const TSX_CJS = ['--require', require.resolve('tsx/cjs')];
 export const projectPath = (...parts: string[]) => path.join(PROJECT_ROOT, ...parts);
+
+/**
+ * dist/ is older than a source file (or missing): `npm run build` first, so a figure of the production build
+ * (`node dist/...`, as the image runs it) is of the current code.
+ */
+export function ensureProductionBuild(log: (line: string) => void): void {
+  const built = projectPath('dist', 'workers', 'notifications.js');
+  const builtAt = fs.existsSync(built) ? fs.statSync(built).mtimeMs : 0;
+  const newer = (dir: string): boolean =>
+    fs.readdirSync(dir, { withFileTypes: true }).some((entry) => {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) return newer(file);
+      return entry.name.endsWith('.ts') && fs.statSync(file).mtimeMs > builtAt;
+    });
+  if (builtAt > 0 && !['src', 'workers', 'activities', 'workflows', 'migrations'].some((dir) => newer(projectPath(dir)))) return;
+  log('dist/ is missing or older than the sources; npm run build');
+  const result = spawnSync('npm', ['run', 'build'], { cwd: projectPath(), encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`npm run build failed:\n${(result.stdout + result.stderr).slice(-3000)}`);
+}
+
+/** The NODE_OPTIONS the production image sets (Dockerfile `ENV NODE_OPTIONS=…`; the README's commands set the same). */
+export function productionNodeOptions(): string | undefined {
+  return /^ENV NODE_OPTIONS=(\S+)$/m.exec(fs.readFileSync(projectPath('Dockerfile'), 'utf8'))?.[1];
+}

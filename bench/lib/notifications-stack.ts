@@ -12,7 +12,7 @@ import { SMTPServer } from 'smtp-server';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/observability/metrics/worker-wiring';
 import { resolveTemporalCli } from '../../src/temporal/cli-resolver';
 import { startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
-import { freePort } from './bench-stack';
+import { freePort, productionNodeOptions } from './bench-stack';
 
 export { freePort };
 
@@ -58,12 +58,16 @@ export interface NodeProcess {
   stop(): Promise<void>;
 }
 
-/** A project entry point (`workers/notifications.ts`, `src/api/server.ts`) as its own process, output into a log file. */
+/**
+ * A project entry point (`workers/notifications.ts`, `src/api/server.ts`) as its own process, as the image runs it:
+ * its compiled file in dist/ (built by ensureProductionBuild) with the image's NODE_OPTIONS; output into a log file.
+ */
 export function spawnEntry(entry: string, env: Record<string, string>, logFile: string): NodeProcess {
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], {
+  const compiled = path.join(PROJECT_ROOT, 'dist', entry.replace(/\.ts$/, '.js'));
+  const child = spawn(process.execPath, [compiled], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, NODE_OPTIONS: productionNodeOptions(), ...env },
     stdio: ['ignore', out, out],
   });
   fs.closeSync(out);

@@ -9,11 +9,12 @@ import {
   benchDatabase,
   benchDevServer,
   databaseEnv,
+  ensureProductionBuild,
   envWith,
   freePort,
+  productionNodeOptions,
   projectPath,
   startProjectProcess,
-  TSX_CJS,
   waitUntil,
 } from '../lib/bench-stack';
 import { percentile, timeAtConcurrency } from '../lib/latency';
@@ -24,9 +25,9 @@ const CONCURRENCY = 10;
 /**
  * Enqueue latency: p99 of `POST /api/tickets/:id/events` (a `closed` event: auth, rate limit, the ticket, actor and
  * tenancy checks, then the workflow start) against p99 of a bare `client.workflow.start` of the same workflow, same
- * queue, same search attributes, on the same dev server, both at concurrency 10. The API runs as its own process (as
- * in production: JSON logs, the shared rate-limit store in the database); nothing polls the queue, so only the
- * accept path is timed.
+ * queue, same search attributes, on the same dev server, both at concurrency 10. The API runs as its own process, as
+ * the image runs it (the compiled build, NODE_ENV=production, JSON logs at info, the shared rate-limit store in the
+ * database); nothing polls the queue, so only the accept path is timed.
  */
 const enqueueSuite: BenchSuite = {
   name: 'enqueue',
@@ -39,12 +40,16 @@ const enqueueSuite: BenchSuite = {
     try {
       const { token, agentId, ticketId, companyId } = await benchAgentAndTicket(db);
       const port = await freePort();
+      // the API as the image runs it: the compiled build, NODE_ENV=production, the image's NODE_OPTIONS
+      ensureProductionBuild(ctx.log);
       api = startProjectProcess(
         process.execPath,
-        [...TSX_CJS, projectPath('src', 'api', 'server.ts')],
+        [projectPath('dist', 'src', 'api', 'server.js')],
         envWith({
           ...databaseEnv(ctx),
-          NODE_ENV: 'development',
+          NODE_ENV: 'production',
+          NODE_OPTIONS: productionNodeOptions(),
+          UNSUBSCRIBE_SECRET: 'bench-unsubscribe-secret-0123456789abcdef',
           TEMPORAL_ADDRESS: server.address,
           TEMPORAL_NAMESPACE: 'default',
           PORT: String(port),
@@ -130,7 +135,7 @@ const enqueueSuite: BenchSuite = {
           higherIsBetter: false,
           threshold: 1.2,
           notes:
-            `${requests} requests per side per pair, ${ctx.database.client === 'mysql2' ? 'MariaDB/MySQL' : 'SQLite'}, same dev server, API as its own process. ` +
+            `${requests} requests per side per pair, ${ctx.database.client === 'mysql2' ? 'MariaDB/MySQL' : 'SQLite'}, same dev server, the API as its own process from the production build. ` +
             `Scaling: the wall time of the API's batch of ${requests} requests against a batch of ${tenthRequests}.`,
           scaling: scalingOf({ sizeUnit: 'requests', size: requests, costUnit: 's', full: batchSeconds.full, tenth: batchSeconds.tenth }),
         }),

@@ -1,8 +1,18 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ALL_TASK_QUEUES, type TaskQueueName } from '../../src/jobs/contract';
-import { benchDatabase, benchDevServer, databaseEnv, envWith, freePort, projectPath, startProjectProcess, waitUntil } from '../lib/bench-stack';
+import {
+  benchDatabase,
+  benchDevServer,
+  databaseEnv,
+  ensureProductionBuild,
+  envWith,
+  freePort,
+  productionNodeOptions,
+  projectPath,
+  startProjectProcess,
+  waitUntil,
+} from '../lib/bench-stack';
 import { totalRssMb, treeRss, type ProcessRss } from '../lib/process-tree';
 import { goalWithinLimit, median, type BenchContext, type BenchSuite, type GoalResult } from '../lib/suite';
 
@@ -64,30 +74,9 @@ async function idleStack(ctx: BenchContext, readings: number): Promise<{ totals:
   }
 }
 
-/** dist/ is older than a source file (or missing): `npm run build` first, so the figure is of the current code. */
-function ensureBuild(ctx: BenchContext): void {
-  const built = projectPath('dist', 'workers', 'notifications.js');
-  const builtAt = fs.existsSync(built) ? fs.statSync(built).mtimeMs : 0;
-  const newer = (dir: string): boolean =>
-    fs.readdirSync(dir, { withFileTypes: true }).some((entry) => {
-      const file = path.join(dir, entry.name);
-      if (entry.isDirectory()) return newer(file);
-      return entry.name.endsWith('.ts') && fs.statSync(file).mtimeMs > builtAt;
-    });
-  if (builtAt > 0 && !['src', 'workers', 'activities', 'workflows', 'migrations'].some((dir) => newer(projectPath(dir)))) return;
-  ctx.log('memory: dist/ is missing or older than the sources; npm run build');
-  const result = spawnSync('npm', ['run', 'build'], { cwd: projectPath(), encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`npm run build failed:\n${(result.stdout + result.stderr).slice(-3000)}`);
-}
-
-/** The NODE_OPTIONS the production image sets (Dockerfile `ENV NODE_OPTIONS=…`; the README's commands set the same). */
-function productionNodeOptions(): string | undefined {
-  return /^ENV NODE_OPTIONS=(\S+)$/m.exec(fs.readFileSync(projectPath('Dockerfile'), 'utf8'))?.[1];
-}
-
 /** Each queue's production worker (`node dist/workers/<queue>.js`, NODE_ENV=production, the image's NODE_OPTIONS), idle, at the same time. */
 async function idleProductionWorkers(ctx: BenchContext, readings: number): Promise<Record<TaskQueueName, { totals: number[]; last: ProcessRss[] }>> {
-  ensureBuild(ctx);
+  ensureProductionBuild(ctx.log);
   const server = await benchDevServer();
   const db = await benchDatabase(ctx);
   await db.destroy();

@@ -1,6 +1,6 @@
 /**
- * Notification mail against the SMTP pool's ceiling, on the real stack: the notifications worker (its own process,
- * default settings) on a Temporal dev server from the project's resolver, an SMTP receiver that accepts at once, and
+ * Notification mail against the SMTP pool's ceiling, on the real stack: the notifications worker (its own process from
+ * the production build, default settings) on a Temporal dev server from the project's resolver, an SMTP receiver that accepts at once, and
  * events started through the ticket-events service the API runs (bursts) or posted to the API process (idle latency). The ceiling is a pooled nodemailer transport with as many
  * connections as the worker's (SMTP_MAX_CONNECTIONS), sending the same number of mails of the same size to the
  * same receiver. Baseline and project alternate within each pair.
@@ -32,6 +32,7 @@ import {
   type Arrival,
   type FastReceiver,
 } from '../lib/notifications-stack';
+import { ensureProductionBuild } from '../lib/bench-stack';
 import { goalFromPairs, goalWithinLimit, median, scalingOf, tenthOf, type BenchContext, type BenchSuite, type GoalResult } from '../lib/suite';
 
 const APP_URL = 'http://helpdesk.bench';
@@ -229,6 +230,7 @@ const notifications: BenchSuite = {
       const caller: AuthContext = { user: await core.repos.users.withPermissions(actor!), tokenId: 0 };
       ctx.log(`stack: Temporal ${temporal.address}, SMTP receiver ${receiver.url}, ${connections} SMTP connections, ${events} events x ${RECIPIENTS_PER_EVENT} recipients`);
 
+      ensureProductionBuild(ctx.log);
       const worker = spawnEntry('workers/notifications.ts', { ...env, WORKER_HEALTH_PORT: String(healthPort) }, path.join(ctx.workDir, 'worker.log'));
       stops.unshift(() => worker.stop());
       const api = spawnEntry('src/api/server.ts', { ...env, PORT: String(apiPort), API_HOST: '127.0.0.1' }, path.join(ctx.workDir, 'api.log'));
