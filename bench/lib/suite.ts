@@ -6,7 +6,7 @@
 export interface BenchContext {
   /** BENCH_QUICK=1: smaller workloads and fewer pairs so the whole command ends in under three minutes */
   quick: boolean;
-  /** how many interleaved baseline/project pairs to run (at least 5) */
+  /** how many interleaved baseline/project pairs to run: 5, or 3 with BENCH_QUICK=1 */
   pairs: number;
   /** the database the suite measures on: MariaDB (mysql://...) or a SQLite file */
   database: { client: 'mysql2'; url: string } | { client: 'better-sqlite3'; filename: string };
