@@ -58,10 +58,11 @@ export function formatGoalLine(goal: GoalResult): string {
   );
 }
 
-/** `9.7x` — the cost at full size over the cost at 1/10 (linear: 10x); `—` where the goal has no size. */
+/** `9.7x` — the cost at full size over the cost at 1/10 (linear: 10x); `—` where the goal has no size; `n/a` when the 1/10 run cost nothing. */
 export function formatScalingFactor(scaling: Scaling | undefined): string {
   if (!scaling) return '—';
-  return Number.isFinite(scaling.factor) ? `${scaling.factor.toFixed(1)}x` : `${scaling.factor}x`;
+  // results.json keeps a factor of nothing measured at 1/10 as null
+  return typeof scaling.factor === 'number' && Number.isFinite(scaling.factor) ? `${scaling.factor.toFixed(1)}x` : 'n/a';
 }
 
 /** `  scaling 9.7x for 10x the rows (linear: 10x): 1000000 rows 12.1 s, 100000 rows 1.25 s`, or null without a size. */

@@ -50,7 +50,8 @@ export interface Scaling {
   costUnit: string;
   full: number;
   tenth: number;
-  factor: number;
+  /** null when the 1/10 run cost nothing measurable (no RSS growth at all): no factor to give */
+  factor: number | null;
 }
 
 /** The scaling of a goal from the costs measured at full size and at 1/10 (medians of each). */
@@ -64,7 +65,7 @@ export function scalingOf(input: { sizeUnit: string; size: number; costUnit: str
     costUnit: input.costUnit,
     full,
     tenth,
-    factor: tenth === 0 ? Number.POSITIVE_INFINITY : full / tenth,
+    factor: tenth > 0 ? full / tenth : null,
   };
 }
 

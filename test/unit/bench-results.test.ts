@@ -51,7 +51,10 @@ describe('bench results', () => {
     const scaling = scalingOf({ sizeUnit: 'rows', size: 1_000_000, costUnit: 's', full: [12, 10, 11], tenth: [1.2, 1, 1.1] });
     expect(scaling).toEqual({ sizeUnit: 'rows', size: 1_000_000, tenthSize: 100_000, costUnit: 's', full: 11, tenth: 1.1, factor: 11 / 1.1 });
     expect([tenthOf(300), tenthOf(20_000), tenthOf(5)]).toEqual([30, 2_000, 1]);
-    expect(scalingOf({ sizeUnit: 'rows', size: 10, costUnit: 'MB', full: [3], tenth: [0] }).factor).toBe(Number.POSITIVE_INFINITY);
+    // no RSS growth at all at 1/10: no factor, and the line says so
+    const flat = scalingOf({ sizeUnit: 'rows', size: 20_000, costUnit: 'MB', full: [3], tenth: [0] });
+    expect(flat.factor).toBeNull();
+    expect(formatScalingLine({ ...throughput, scaling: flat })).toBe('  scaling n/a for 10x the rows (linear: 10x): 20000 rows 3.00 MB, 2000 rows 0 MB');
   });
 
   it("prints a goal's scaling under its ratio line, in RESULTS.md and in the summary table's last column", () => {
