@@ -47,9 +47,8 @@ describe('SMTP connections opened with Nagle’s algorithm off', () => {
     noDelayPorts.clear();
     const original = net.Socket.prototype.setNoDelay;
     setNoDelay = jest.spyOn(net.Socket.prototype, 'setNoDelay').mockImplementation(function (this: net.Socket, noDelay?: boolean) {
-      const socket = this;
       // the flag is set before the connect; the port is known once it is made
-      if (noDelay !== false) socket.once('connect', () => noDelayPorts.add(socket.localPort ?? 0));
+      if (noDelay !== false) this.once('connect', () => noDelayPorts.add(this.localPort ?? 0));
       return original.call(this, noDelay);
     });
   });
