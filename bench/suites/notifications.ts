@@ -313,7 +313,8 @@ const notifications: BenchSuite = {
           threshold: 0.8,
           notes:
             `${events} events x ${RECIPIENTS_PER_EVENT} recipients started through the ticket-events service (${POST_CONCURRENCY} at a time); mails per second between the first ` +
-            `and the last arrival at the receiver. Ceiling: nodemailer pool: true, maxConnections ${connections}, the same number of mails of the same size.` +
+            `and the last arrival at the receiver. Ceiling: nodemailer pool: true, maxConnections ${connections}, the same number of mails of the same size ` +
+            `(nodemailer's own sockets, Nagle's algorithm on: about 40 ms per mail per connection go to the delayed ACK; the project's transport opens its connections with TCP_NODELAY).` +
             (cpuNote ? ` CPU per mail in the bursts (medians; the machine has ${os.availableParallelism()} CPUs): ${cpuNote}.` : ''),
           scaling,
         }),
