@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../jobs/contract';
-import { CompanyIdKey, JobTypeKey, RequestedByKey, TicketIdKey } from '../jobs/search-attributes';
 import type { TemporalCli } from './cli-resolver';
 
 export interface DevServerOptions {
@@ -37,25 +35,34 @@ const DYNAMIC_CONFIG_FLAGS = ['--dynamic-config-value', 'system.enableActivityEa
 
 const searchAttributeFlags = Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
 
-async function waitUntilServing(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+/** `temporal operator cluster health`: exit 0 and SERVING once the server answers. */
+function answersHealth(cliPath: string, address: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(cliPath, ['operator', 'cluster', 'health', '--address', address], { timeout: 5000 }, (err, stdout, stderr) => {
+      if (!err && /SERVING/.test(stdout)) resolve();
+      else reject(new Error((stderr || stdout || String(err)).trim().split('\n')[0]));
+    });
+  });
+}
+
+/**
+ * Waits for the server to answer, asked with the CLI's own health check: a supervisor (`npm start`) need not load the
+ * Temporal client (about 25 MB of its memory for as long as the stack runs) for the one question it asks at startup.
+ */
+async function waitUntilServing(cliPath: string, address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with code ${child.exitCode}`);
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
-      try {
-        await connection.withDeadline(Date.now() + 2000, () => connection.workflowService.getSystemInfo({}));
-        return;
-      } finally {
-        await connection.close();
-      }
+      await answersHealth(cliPath, address);
+      return;
     } catch (err) {
       lastError = err;
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
   }
-  throw new Error(`the Temporal dev server did not answer on ${address} within ${timeoutMs / 1000}s: ${String(lastError)}`);
+  throw new Error(`the Temporal dev server did not answer on ${address} within ${timeoutMs / 1000}s: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
 }
 
 function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
@@ -95,7 +102,7 @@ export async function launchDevServer(options: DevServerOptions): Promise<DevSer
   if (typeof logFd === 'number') fs.closeSync(logFd);
   const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
   try {
-    await waitUntilServing(address, child, 60_000);
+    await waitUntilServing(options.cli.path, address, child, 60_000);
   } catch (err) {
     await stopChild(child, 2000);
     throw err;
@@ -106,10 +113,12 @@ export async function launchDevServer(options: DevServerOptions): Promise<DevSer
 /** Without a child process of our own to watch: the server counts as gone after three missed checks in a row. */
 function watchAnswers(address: string, isStopped: () => boolean, everyMs = 2000): Promise<string> {
   return new Promise((resolve) => {
+    const client = import('@temporalio/client');
     let missed = 0;
     const check = async () => {
       if (isStopped()) return resolve('stopped');
       try {
+        const { Connection } = await client;
         const connection = await Connection.connect({ address, connectTimeout: everyMs });
         try {
           await connection.withDeadline(Date.now() + everyMs, () => connection.workflowService.getSystemInfo({}));
@@ -129,7 +138,10 @@ function watchAnswers(address: string, isStopped: () => boolean, everyMs = 2000)
 
 async function startWithSdkDownload(options: DevServerOptions, address: string, uiUrl: string | undefined): Promise<DevServerProcess> {
   // only reached on machines where the SDK may download the CLI itself
-  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const [{ TestWorkflowEnvironment }, { CompanyIdKey, JobTypeKey, RequestedByKey, TicketIdKey }] = await Promise.all([
+    import('@temporalio/testing'),
+    import('../jobs/search-attributes'),
+  ]);
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'cached-download' },
