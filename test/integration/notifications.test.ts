@@ -225,6 +225,24 @@ describe('ticket notifications: API → workflow → SMTP receiver', () => {
     expect(await ledger.open(key)).toMatchObject({ status: 'sent', attempts: 3, interruptedAttempts: 1, inFlightSince: null });
   });
 
+  it('the ledger row a first open creates is the row a later open reads back, and a second open creates none', async () => {
+    const scene = await createTicketScene(h.system.repos);
+    const ledger = h.system.repos.notificationDeliveries;
+    const key = { eventId: `first-open-${scene.ticket.id}`, ticketId: scene.ticket.id, userId: scene.requester.id, email: ` ${scene.requester.email.toUpperCase()} `, messageId: '<first@x>' };
+    const created = await ledger.open(key);
+    const readBack = await ledger.open(key);
+    const { createdAt, updatedAt, ...fields } = created;
+    const { createdAt: storedCreatedAt, updatedAt: storedUpdatedAt, ...storedFields } = readBack;
+    expect(fields).toEqual(storedFields);
+    expect(fields).toMatchObject({ email: scene.requester.email.toLowerCase(), status: 'pending', attempts: 0, sentAt: null, errorType: null, lastError: null });
+    // the database may keep its timestamps to the second
+    expect(Math.abs(createdAt.getTime() - storedCreatedAt.getTime())).toBeLessThan(1000);
+    expect(Math.abs(updatedAt.getTime() - storedUpdatedAt.getTime())).toBeLessThan(1000);
+    const rows = await h.system.db('notification_deliveries').where({ ticket_id: scene.ticket.id, event_id: key.eventId });
+    expect(rows).toHaveLength(1);
+    expect(Number(rows[0].id)).toBe(created.id);
+  });
+
   it('a hostile subject is escaped: no script, no extra header, no javascript: link', async () => {
     const subject = '<script>alert(1)</script>"\r\nBcc: x@evil.test" <a href="javascript:alert(1)">click</a>';
     const scene = await createTicketScene(h.system.repos, subject);

@@ -1,4 +1,4 @@
-import type { Db } from '../knex';
+import { isSqlite, type Db } from '../knex';
 import { toDate, toDateOrNull } from '../normalize';
 
 export type DeliveryStatus = 'pending' | 'sent' | 'failed';
@@ -44,6 +44,21 @@ function toDelivery(row: Record<string, unknown>): NotificationDelivery {
 }
 
 /**
+ * Inserts a ledger row unless (ticket, event, address) has one: the new row's id, or null when it was there already.
+ * MySQL answers an ignored insert with insert id 0; SQLite's last insert id would be an earlier row's, so it is asked
+ * for the id of the row this statement inserted (RETURNING: none when it inserted nothing).
+ */
+async function insertUnlessPresent(db: Db, row: Record<string, unknown>): Promise<number | null> {
+  const insert = db('notification_deliveries').insert(row).onConflict(['ticket_id', 'event_id', 'email']).ignore();
+  if (isSqlite(db)) {
+    const [inserted] = (await insert.returning('id')) as { id: number }[];
+    return inserted ? Number(inserted.id) : null;
+  }
+  const [id] = (await insert) as number[];
+  return Number(id) > 0 ? Number(id) : null;
+}
+
+/**
  * The delivery ledger: one row per (ticket, event, address), so a retried or re-run workflow never mails a served
  * recipient twice. Event ids are scoped to their ticket: every lookup names both.
  */
@@ -53,22 +68,22 @@ export function createNotificationDeliveriesRepository(db: Db) {
     async open(input: { eventId: string; ticketId: number; userId: number; email: string; messageId: string }): Promise<NotificationDelivery> {
       const email = input.email.trim().toLowerCase();
       const now = new Date();
-      await db('notification_deliveries')
-        .insert({
-          event_id: input.eventId,
-          ticket_id: input.ticketId,
-          user_id: input.userId,
-          email,
-          status: 'pending',
-          attempts: 0,
-          message_id: input.messageId,
-          created_at: now,
-          updated_at: now,
-        })
-        .onConflict(['ticket_id', 'event_id', 'email'])
-        .ignore();
-      const row = await db('notification_deliveries').where({ ticket_id: input.ticketId, event_id: input.eventId, email }).first();
-      return toDelivery(row);
+      const row = {
+        event_id: input.eventId,
+        ticket_id: input.ticketId,
+        user_id: input.userId,
+        email,
+        status: 'pending',
+        attempts: 0,
+        message_id: input.messageId,
+        created_at: now,
+        updated_at: now,
+      };
+      // a recipient's first attempt creates the row and knows all of it (one round trip); a later one reads it back
+      const id = await insertUnlessPresent(db, row);
+      if (id !== null) return toDelivery({ ...row, id, interrupted_attempts: 0, in_flight_since: null, error_type: null, last_error: null, sent_at: null });
+      const stored = await db('notification_deliveries').where({ ticket_id: input.ticketId, event_id: input.eventId, email }).first();
+      return toDelivery(stored);
     },
 
     /**
