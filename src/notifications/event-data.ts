@@ -47,10 +47,13 @@ type EventRefs = Pick<TicketNotificationInput, 'ticketId' | 'actorId' | 'comment
  * workflow, the activities again when they run (the workflow input carries the ids, whoever started it).
  */
 export async function loadEventData(repos: Repositories, refs: EventRefs): Promise<EventData> {
-  const ticket = await repos.tickets.findById(refs.ticketId);
+  // read at the same time (one round trip's wait instead of three); checked in the same order as before
+  const [ticket, actor, comment] = await Promise.all([
+    repos.tickets.findById(refs.ticketId),
+    repos.users.findById(refs.actorId),
+    refs.commentId === undefined ? undefined : repos.tickets.findComment(refs.ticketId, refs.commentId),
+  ]);
   if (!ticket) throw new MissingEventDataError(NOTIFICATION_FAILURES.ticketNotFound, 'ticketId');
-  const actor = await repos.users.findById(refs.actorId);
-  const comment = refs.commentId === undefined || !actor ? undefined : await repos.tickets.findComment(refs.ticketId, refs.commentId);
   return checkEventData(refs, { ticket, actor, comment });
 }
 
@@ -98,13 +101,17 @@ export function trustedUser(user: User | undefined): User | undefined {
 export async function resolveRecipients(repos: Repositories, input: TicketNotificationInput): Promise<ResolvedNotification> {
   const { ticket, comment } = await loadEventData(repos, input);
   const needsTriage = input.type === 'created' && ticket.assigneeId === null;
-  const companyAgents = needsTriage ? await repos.users.activeAgentsOfCompany(ticket.companyId) : [];
+  const [companyAgents, watcherIds, previousAssignee] = await Promise.all([
+    needsTriage ? repos.users.activeAgentsOfCompany(ticket.companyId) : [],
+    repos.tickets.watcherIds(ticket.id),
+    trustedPreviousAssignee(repos, input),
+  ]);
   const admins = needsTriage && companyAgents.length === 0 ? await repos.users.activeAdmins() : [];
   const candidates = candidateRecipients({
     type: input.type,
     ticket,
-    watcherIds: await repos.tickets.watcherIds(ticket.id),
-    previousAssigneeId: (await trustedPreviousAssignee(repos, input))?.id ?? null,
+    watcherIds,
+    previousAssigneeId: previousAssignee?.id ?? null,
     companyAgentIds: companyAgents.map((u) => u.id),
     adminIds: admins.map((u) => u.id),
   });
