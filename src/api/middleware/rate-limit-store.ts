@@ -153,6 +153,37 @@ function unavailableWhenFailing(store: Store, what: string): Store {
   };
 }
 
+/**
+ * The client, with the process's first connection awaited: a request that comes while it is still being made (a
+ * replica that has just started) waits for it, at most `timeoutMs`, instead of failing at once (the offline queue is
+ * off). Once that first attempt has ended, a command while Redis is unreachable fails at once, as before.
+ */
+export function untilFirstConnect(redis: RedisLike, connecting: Promise<unknown>, timeoutMs: number): RedisLike {
+  let pending: Promise<void> | undefined = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    timer.unref();
+    connecting.then(
+      () => resolve(),
+      () => resolve(),
+    );
+  }).then(() => {
+    pending = undefined;
+  });
+  const after =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      if (pending) await pending;
+      return call(...args);
+    };
+  return {
+    eval: after((script, options) => redis.eval(script, options)),
+    get: after((key) => redis.get(key)),
+    pTTL: after((key) => redis.pTTL(key)),
+    decr: after((key) => redis.decr(key)),
+    del: after((key) => redis.del(key)),
+  };
+}
+
 export interface RateLimitStores {
   stores: RateLimitStoreFactory;
   close(): Promise<void>;
@@ -176,8 +207,7 @@ export function createRateLimitStores(options: { redisUrl: string | undefined; d
     socket: { connectTimeout: options.connectTimeoutMs ?? 5000, reconnectStrategy: (retries) => Math.min(2000, 100 * 2 ** retries) },
   });
   client.on('error', () => undefined);
-  void client.connect().catch(() => undefined);
-  const redis = client as unknown as RedisLike;
+  const redis = untilFirstConnect(client as unknown as RedisLike, client.connect(), options.connectTimeoutMs ?? 5000);
   return {
     stores: (prefix) => unavailableWhenFailing(new RedisRateLimitStore(redis, prefix), 'Redis'),
     async close() {
