@@ -32,7 +32,6 @@ export function noDelaySmtpSocket(connectTimeoutMs: number) {
     const socket = new net.Socket();
     // set before the connect, applied as it is made
     socket.setNoDelay(true);
-    socket.connect({ host: target.host || 'localhost', port, ...(target.localAddress ? { localAddress: target.localAddress } : {}) });
     let settled = false;
     const settle = (err: Error | null) => {
       if (settled) return;
@@ -48,8 +47,14 @@ export function noDelaySmtpSocket(connectTimeoutMs: number) {
       callback(null, { connection: socket });
     };
     const onError = (err: NodeJS.ErrnoException) => settle(connectionError(err, DNS_CODES.has(err.code ?? '') ? 'EDNS' : 'ECONNECTION'));
-    const timer = setTimeout(() => settle(connectionError(new Error(`no connection to ${target.host}:${port} within ${connectTimeoutMs} ms`), 'ETIMEDOUT')), connectTimeoutMs);
     socket.once('error', onError);
     socket.once('connect', () => settle(null));
+    const timer = setTimeout(() => settle(connectionError(new Error(`no connection to ${target.host}:${port} within ${connectTimeoutMs} ms`), 'ETIMEDOUT')), connectTimeoutMs);
+    try {
+      socket.connect({ host: target.host || 'localhost', port, ...(target.localAddress ? { localAddress: target.localAddress } : {}) });
+    } catch (err) {
+      // a port out of range throws at once: reported like any connection that could not be made
+      setImmediate(() => onError(err as NodeJS.ErrnoException));
+    }
   };
 }

@@ -86,6 +86,19 @@ describe('SMTP connections opened with Nagle’s algorithm off', () => {
     }
   });
 
+  it('a port out of range fails the send as a connection error, without throwing out of the pool', async () => {
+    const mailer = createSmtpMailer({ url: 'smtp://127.0.0.1:99999', from: 'hd@helpdesk.test' });
+    try {
+      const failure = await mailer.send(mail(1)).then(
+        () => undefined,
+        (err: unknown) => classifySmtpError(err),
+      );
+      expect(failure).toMatchObject({ type: 'SmtpTransientFailure', code: 'ECONNECTION' });
+    } finally {
+      await mailer.close();
+    }
+  });
+
   it('an unknown host fails as a DNS error (EDNS), transient', async () => {
     const open = noDelaySmtpSocket(5000);
     const err = await new Promise<Error | null>((resolve) => open({ host: 'no-such-host.invalid', port: 25 }, (e) => resolve(e)));
