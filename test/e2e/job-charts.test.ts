@@ -7,7 +7,7 @@ import { startSmtpReceiver, type SmtpReceiver } from '../integration/notificatio
 import { createWorld, type World } from '../support/fixtures';
 import { httpClient } from '../support/http';
 import { startTestSystem, type TestSystem } from '../support/system';
-import { launchChromium, newPage, screenshotBothWidths, signIn, tabTo, unlabelledControls } from './browser';
+import { focusedElement, launchChromium, newPage, nextRedraw, screenshotBothWidths, signIn, tabTo, unlabelledControls } from './browser';
 
 describe('the Jobs page charts in Chromium, from real job metrics', () => {
   let sys: TestSystem;
@@ -30,7 +30,7 @@ describe('the Jobs page charts in Chromium, from real job metrics', () => {
     await receiver?.close();
   });
 
-  it('draws jobs per minute, failure rate, runtime and wait charts with a table each, works with the keyboard, and fits 1280 and 375 px', async () => {
+  it('draws jobs per minute, failure rate, runtime and wait charts with a table each, works with the keyboard, keeps an open table and its focused value through a refresh, and fits 1280 and 375 px', async () => {
     // exact numbers need quiet queues and an empty table: other files share this jest worker's database and namespace
     for await (const execution of sys.jobs.client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
       await sys.jobs.client.workflow.getHandle(execution.workflowId).terminate('chart test needs the queues to itself');
@@ -70,6 +70,18 @@ describe('the Jobs page charts in Chromium, from real job metrics', () => {
       await tabTo(page, '#charts-section figure[data-measure="perMinute"] summary');
       await page.keyboard.press('Enter');
       expect(await section.locator('table.chart-table[data-measure="perMinute"]').isVisible()).toBe(true);
+
+      // the refresh (every minute; here the window button clicked from script, which leaves the focus where it is)
+      // redraws the charts: the open table stays open and the focus stays on the same value
+      await tabTo(page, '#charts-section table[data-measure="perMinute"] button.chart-pick');
+      const focused = await focusedElement(page);
+      expect(focused).toMatch(/^BUTTON List the notifications \/ notification jobs that ended /);
+      const redrawn = nextRedraw(page, '#charts-section .charts');
+      await page.evaluate(`document.querySelector('#charts-section button[data-window="24h"]').click()`);
+      await redrawn;
+      expect(await section.locator('table.chart-table[data-measure="perMinute"]').isVisible()).toBe(true);
+      expect(await section.locator('table.chart-table[data-measure="failureRate"]').isVisible()).toBe(false);
+      expect(await focusedElement(page)).toBe(focused);
 
       expect(await unlabelledControls(page)).toEqual([]);
       const files = await screenshotBothWidths(page, 'jobs-charts');

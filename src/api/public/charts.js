@@ -93,6 +93,27 @@ function listenForPicks(plot, measure, data, onPick) {
 }
 
 /**
+ * Which tables the reader has open and which of their controls has the focus, so that a redraw (the minute's refresh)
+ * gives them back instead of folding the tables and dropping the focus on the page's body.
+ */
+function readerPlace(charts) {
+  const open = new Set([...charts.querySelectorAll('details[open]')].map((details) => details.closest('figure')?.dataset.measure));
+  const active = /** @type {HTMLElement | null} */ (document.activeElement);
+  const focus = active && charts.contains(active) ? { measure: active.closest('figure')?.dataset.measure, label: active.getAttribute('aria-label') } : null;
+  return { open, focus };
+}
+
+/** Focus the control that had it before the redraw; the table's summary when that value has left the window. */
+function restoreFocus(charts, focus) {
+  if (!focus || (document.activeElement && document.activeElement !== document.body)) return;
+  const figure = [...charts.querySelectorAll('figure')].find((f) => f.dataset.measure === focus.measure);
+  if (!figure) return;
+  const same = focus.label ? [...figure.querySelectorAll('button.chart-pick')].find((b) => b.getAttribute('aria-label') === focus.label) : undefined;
+  const target = /** @type {HTMLElement | null} */ (same ?? figure.querySelector('summary'));
+  target?.focus();
+}
+
+/**
  * Renders the charts section into `section` (which holds a heading with id charts-title) and refreshes it every
  * minute while the page is open. Keyboard: the window buttons are real buttons; each table sits in a <details>.
  * `onPick` receives the bucket a chart point or a table cell names ({ queue, jobType, from, to, failedOnly }).
@@ -123,6 +144,7 @@ export function startCharts(section, /** @type {{ onPick?: (pick: object) => voi
 
   async function draw(data) {
     const uPlot = await loadUPlot();
+    const place = readerPlace(charts);
     charts.replaceChildren();
     for (const plot of plots) plot.destroy();
     plots = [];
@@ -155,8 +177,11 @@ export function startCharts(section, /** @type {{ onPick?: (pick: object) => voi
         plot.title = 'Click a point to list its jobs';
         listenForPicks(drawn, measure, data, onPick);
       }
-      figure.append(el('details', {}, el('summary', { text: `${measure.title} as a table` }), tableFor(measure, data, onPick)));
+      const details = el('details', {}, el('summary', { text: `${measure.title} as a table` }), tableFor(measure, data, onPick));
+      details.open = place.open.has(measure.key);
+      figure.append(details);
     }
+    restoreFocus(charts, place.focus);
   }
 
   async function load() {
