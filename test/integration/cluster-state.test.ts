@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/api/app';
-import { createRateLimitStores, DatabaseRateLimitStore, type RateLimitStores } from '../../src/api/middleware/rate-limit-store';
+import { createRateLimitStores, DatabaseRateLimitStore, upsertReturnsRow, type RateLimitStores } from '../../src/api/middleware/rate-limit-store';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from '../../src/api/middleware/rate-limits';
 import { MANUAL_CLEANUP_WORKFLOW_ID } from '../../src/cleanup/cleanup-service';
 import { WORKFLOW_TYPES } from '../../src/jobs/contract';
@@ -90,8 +90,11 @@ describe('state shared by several API processes', () => {
     expect((await httpClient(later).post('/api/auth/login', { email: world.admin.email, password: FIXTURE_PASSWORD })).status).toBe(200);
   });
 
-  it('a database counter starts again at 1 once its window has ended, and expired rows can be purged', async () => {
-    const store = new DatabaseRateLimitStore(system.db, `window-${Date.now()}`);
+  it.each([
+    ['answered by the upsert where the database can (SQLite, MariaDB)', true],
+    ['read back after the upsert (as on MySQL)', false],
+  ])('a database counter %s starts again at 1 once its window has ended, and expired rows can be purged', async (_how, allowReturning) => {
+    const store = new DatabaseRateLimitStore(system.db, `window-${Date.now()}-${allowReturning}`, allowReturning);
     store.init({ windowMs: 300 } as never);
     expect((await store.increment('k')).totalHits).toBe(1);
     expect((await store.increment('k')).totalHits).toBe(2);
@@ -104,6 +107,26 @@ describe('state shared by several API processes', () => {
     expect(fresh.totalHits).toBe(1);
     expect(fresh.resetTime!.getTime()).toBeGreaterThan(Date.now());
     expect(await store.purgeExpired(Date.now() + 1000)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a counted request costs one statement on SQLite and MariaDB (the upsert answers the counter), two on MySQL', async () => {
+    const store = new DatabaseRateLimitStore(system.db, `statements-${Date.now()}`);
+    store.init({ windowMs: 60_000 } as never);
+    // the first increment also asks a MySQL-protocol server which one it is
+    const first = await store.increment('k');
+    const statements: string[] = [];
+    const count = (query: { sql: string }) => statements.push(query.sql);
+    system.db.on('query', count);
+    try {
+      const second = await store.increment('k');
+      expect(second.totalHits).toBe(2);
+      expect(second.resetTime?.getTime()).toBe(first.resetTime?.getTime());
+    } finally {
+      system.db.off('query', count);
+    }
+    const oneStatement =
+      system.db.client.config.client !== 'mysql2' || upsertReturnsRow(((await system.db.raw('SELECT VERSION() AS v')) as [Array<{ v: string }>])[0][0].v);
+    expect(statements).toHaveLength(oneStatement ? 1 : 2);
   });
 
   it('with Redis unreachable a login answers 503 with Retry-After, not 500', async () => {

@@ -1,22 +1,49 @@
 import { createHash } from 'node:crypto';
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
+import type { Knex } from 'knex';
 import type { Db } from '../../db/knex';
 import { serviceUnavailable } from '../../errors';
+
+/** MariaDB answers `INSERT … RETURNING` from 10.5 on, with the row as the upsert left it; MySQL has no RETURNING. */
+export function upsertReturnsRow(version: string): boolean {
+  // (a proxy may still show the "5.5.5-" prefix MariaDB's handshake puts before its own version)
+  const mariadb = /^(\d+)\.(\d+)\.\d+.*mariadb/i.exec(version.replace(/^5\.5\.5-/, ''));
+  return mariadb !== null && Number(mariadb[1]) * 1000 + Number(mariadb[2]) >= 10_005;
+}
 
 /**
  * express-rate-limit counters kept in the database, so every API process draws on the same budget:
  * one fixed window per key, counted with one atomic upsert (a window that has ended starts again at 1).
+ * On SQLite and MariaDB the upsert answers the counter itself (RETURNING): one round trip per counted request,
+ * where MySQL needs a second to read it back.
  */
 export class DatabaseRateLimitStore implements Store {
   /** the counters are shared, not per process */
   readonly localKeys = false;
   private windowMs = 60_000;
   private increments = 0;
+  /** whether the upsert can answer the row (asked of the server once; asked again after a failed question) */
+  private returning: Promise<boolean> | undefined;
 
   constructor(
     private readonly db: Db,
     readonly prefix: string,
+    /** `false`: always read the counter back, as on MySQL (tests take that path on the other databases) */
+    private readonly allowReturning = true,
   ) {}
+
+  private upsertReturns(): Promise<boolean> {
+    if (!this.allowReturning) return Promise.resolve(false);
+    if (this.db.client.config.client !== 'mysql2') return Promise.resolve(true);
+    this.returning ??= this.db.raw('SELECT VERSION() AS version').then(
+      ([rows]: [Array<{ version: string }>]) => upsertReturnsRow(String(rows[0]?.version ?? '')),
+      (err: unknown) => {
+        this.returning = undefined;
+        throw err;
+      },
+    );
+    return this.returning;
+  }
 
   init(options: Options): void {
     this.windowMs = options.windowMs;
@@ -37,16 +64,29 @@ export class DatabaseRateLimitStore implements Store {
     const now = Date.now();
     const resetAt = now + this.windowMs;
     // both databases read the old reset_at in each CASE (MySQL assigns left to right: hits before reset_at)
-    await this.db('rate_limit_hits')
+    const upsert = this.db('rate_limit_hits')
       .insert({ key: rowKey, hits: 1, reset_at: resetAt })
       .onConflict('key')
       .merge({
         hits: this.db.raw('CASE WHEN reset_at <= ? THEN 1 ELSE hits + 1 END', [now]),
         reset_at: this.db.raw('CASE WHEN reset_at <= ? THEN ? ELSE reset_at END', [now, resetAt]),
       });
-    const row = await this.db('rate_limit_hits').where({ key: rowKey }).first('hits', 'reset_at');
+    const row = await this.countedRow(upsert, rowKey);
     if (++this.increments % 500 === 0) void this.purgeExpired().catch(() => undefined);
     return { totalHits: Number(row?.hits ?? 1), resetTime: new Date(Number(row?.reset_at ?? resetAt)) };
+  }
+
+  /** The counter's row as the upsert left it: answered by the upsert itself where the database can, else read back. */
+  private async countedRow(upsert: Knex.QueryBuilder, rowKey: string): Promise<{ hits: unknown; reset_at: unknown } | undefined> {
+    if (await this.upsertReturns()) {
+      if (this.db.client.config.client !== 'mysql2') return ((await upsert.returning(['hits', 'reset_at'])) as Array<{ hits: unknown; reset_at: unknown }>)[0];
+      // knex leaves RETURNING out on mysql2 (MySQL has none): MariaDB's is added to the statement knex built
+      const { sql, bindings } = upsert.toSQL();
+      const [rows] = (await this.db.raw(`${sql} RETURNING hits, reset_at`, bindings)) as [Array<{ hits: unknown; reset_at: unknown }>];
+      return rows[0];
+    }
+    await upsert;
+    return this.db('rate_limit_hits').where({ key: rowKey }).first('hits', 'reset_at');
   }
 
   async decrement(key: string): Promise<void> {
