@@ -33,9 +33,9 @@ export interface DevServerProcess extends RunningDevServer {
  *
  * One partition per task queue: a server splits each queue into 4 by default, so that several matching hosts share a
  * busy queue. The dev server is one process, and there the split only makes a task and the poll waiting for it land on
- * different partitions and be forwarded to the root one. With one partition a 300-event burst of notifications drained
- * at 0.87x the pooled-nodemailer ceiling instead of 0.76-0.79x, and steadier (BENCH_ONLY=notifications, run after run).
- * A cluster keeps its own partition settings.
+ * different partitions and be forwarded to the root one. Side by side (BENCH_ONLY=notifications, run after run) a
+ * 300-event burst of notifications went from 0.76-0.79x to 0.87x the pooled-nodemailer ceiling; the 2-core bench
+ * machine's own noise is about as large. A cluster keeps its own partition settings.
  */
 const DYNAMIC_CONFIG_FLAGS = [
   ['system.enableActivityEagerExecution', 'true'],

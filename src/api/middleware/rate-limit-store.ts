@@ -11,6 +11,10 @@ export function upsertReturnsRow(version: string): boolean {
   return mariadb !== null && Number(mariadb[1]) * 1000 + Number(mariadb[2]) >= 10_005;
 }
 
+/** How an upsert's counter comes back: RETURNING through knex (SQLite), RETURNING added by hand (MariaDB), or a read. */
+type CounterAnswer = 'returning' | 'returning appended' | 'read back';
+type CounterRow = { hits: unknown; reset_at: unknown };
+
 /**
  * express-rate-limit counters kept in the database, so every API process draws on the same budget:
  * one fixed window per key, counted with one atomic upsert (a window that has ended starts again at 1).
@@ -22,8 +26,8 @@ export class DatabaseRateLimitStore implements Store {
   readonly localKeys = false;
   private windowMs = 60_000;
   private increments = 0;
-  /** whether the upsert can answer the row (asked of the server once; asked again after a failed question) */
-  private returning: Promise<boolean> | undefined;
+  /** how the counter comes back on a MySQL-protocol server (asked of the server once; again after a failed question) */
+  private mysqlCounter: Promise<CounterAnswer> | undefined;
 
   constructor(
     private readonly db: Db,
@@ -32,17 +36,17 @@ export class DatabaseRateLimitStore implements Store {
     private readonly allowReturning = true,
   ) {}
 
-  private upsertReturns(): Promise<boolean> {
-    if (!this.allowReturning) return Promise.resolve(false);
-    if (this.db.client.config.client !== 'mysql2') return Promise.resolve(true);
-    this.returning ??= this.db.raw('SELECT VERSION() AS version').then(
-      ([rows]: [Array<{ version: string }>]) => upsertReturnsRow(String(rows[0]?.version ?? '')),
+  private counterAnswer(): Promise<CounterAnswer> {
+    if (!this.allowReturning) return Promise.resolve('read back');
+    if (this.db.client.config.client !== 'mysql2') return Promise.resolve('returning');
+    this.mysqlCounter ??= this.db.raw('SELECT VERSION() AS version').then(
+      ([rows]: [Array<{ version: string }>]) => (upsertReturnsRow(String(rows[0]?.version ?? '')) ? 'returning appended' : 'read back'),
       (err: unknown) => {
-        this.returning = undefined;
+        this.mysqlCounter = undefined;
         throw err;
       },
     );
-    return this.returning;
+    return this.mysqlCounter;
   }
 
   init(options: Options): void {
@@ -77,16 +81,20 @@ export class DatabaseRateLimitStore implements Store {
   }
 
   /** The counter's row as the upsert left it: answered by the upsert itself where the database can, else read back. */
-  private async countedRow(upsert: Knex.QueryBuilder, rowKey: string): Promise<{ hits: unknown; reset_at: unknown } | undefined> {
-    if (await this.upsertReturns()) {
-      if (this.db.client.config.client !== 'mysql2') return ((await upsert.returning(['hits', 'reset_at'])) as Array<{ hits: unknown; reset_at: unknown }>)[0];
-      // knex leaves RETURNING out on mysql2 (MySQL has none): MariaDB's is added to the statement knex built
-      const { sql, bindings } = upsert.toSQL();
-      const [rows] = (await this.db.raw(`${sql} RETURNING hits, reset_at`, bindings)) as [Array<{ hits: unknown; reset_at: unknown }>];
-      return rows[0];
+  private async countedRow(upsert: Knex.QueryBuilder, rowKey: string): Promise<CounterRow | undefined> {
+    switch (await this.counterAnswer()) {
+      case 'returning':
+        return ((await upsert.returning(['hits', 'reset_at'])) as CounterRow[])[0];
+      case 'returning appended': {
+        // knex leaves RETURNING out on mysql2 (MySQL has none): MariaDB's is added to the statement knex built
+        const { sql, bindings } = upsert.toSQL();
+        const [rows] = (await this.db.raw(`${sql} RETURNING hits, reset_at`, bindings)) as [CounterRow[]];
+        return rows[0];
+      }
+      case 'read back':
+        await upsert;
+        return this.db('rate_limit_hits').where({ key: rowKey }).first('hits', 'reset_at');
     }
-    await upsert;
-    return this.db('rate_limit_hits').where({ key: rowKey }).first('hits', 'reset_at');
   }
 
   async decrement(key: string): Promise<void> {
