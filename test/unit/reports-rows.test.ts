@@ -133,4 +133,10 @@ describe('PDF table arithmetic', () => {
     expect(winAnsiHex('café ÿ')).toBe('636166e920ff');
     expect(winAnsiHex('€ “x” – …')).toBe('8020937894209620' + '85');
   });
+
+  it('encodes a character beyond WinAnsi as one "?", a surrogate pair or a lone surrogate included', () => {
+    expect(winAnsiHex('a😀b\ud800c\udc00請')).toBe('613f623f633f3f');
+    // C1 control characters are Latin-1 codes (printable() has already made them '?' in a drawn cell)
+    expect(winAnsiHex('\x81x\x9d')).toBe('81789d');
+  });
 });

@@ -58,6 +58,16 @@ describe('report writers with cached cells', () => {
     expect(JSON.parse(bytes.toString('utf8')).rows).toEqual(rows);
   });
 
+  it('a cell longer than a written piece (64 KiB) comes out whole, in its place, in both formats', async () => {
+    const rows = rowsOf(300);
+    rows[150] = { ...rows[150], subject: `${'ü,"'.repeat(30_000)} 😀 lone \ud800` };
+    const header = { reportId: 1, generatedAt: new Date('2026-12-01T00:00:00Z'), filters: {}, rowCount: rows.length };
+    const csv = await written((out) => createCsvWriter(out), rows);
+    expect(csv.equals(utf8(`\uFEFFid,subject,status,priority,company,companyId,requester,assignee,createdAt,closedAt\r\n${rows.map(csvRecord).join('')}`))).toBe(true);
+    const json = await written((out) => createJsonWriter(out, header), rows);
+    expect(json.equals(utf8(`{"generatedAt":"2026-12-01T00:00:00.000Z","filters":{},"rowCount":${rows.length},"rows":[\n${rows.map(rowJson).join(',\n')}\n]}\n`))).toBe(true);
+  });
+
   it('jsonString is JSON.stringify for any string', () => {
     for (const value of [...awkward, '\u0000\u001f', '"', '\\', '\ud83d\ude00', '\ude00\ud83d', 'x'.repeat(1000)]) expect(jsonString(value)).toBe(JSON.stringify(value));
   });

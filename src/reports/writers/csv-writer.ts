@@ -10,8 +10,8 @@ const NEEDS_QUOTES = /[",\r\n]|^'[=+\-@\t\r]/;
 const QUOTE = /"/g;
 const BOM = '\uFEFF';
 const CRLF = '\r\n';
-/** rows are gathered into pieces of about this size before they are written */
-const FLUSH_CHARS = 64 * 1024;
+/** rows are gathered into pieces of about this many bytes before they are written */
+const FLUSH_BYTES = 64 * 1024;
 
 /** Spreadsheets run cells that start like a formula; a leading apostrophe makes them plain text. */
 export function neutralizeCell(value: string): string {
@@ -62,17 +62,11 @@ export function createCsvWriter(out: Writable): ReportWriter {
   return batchedWriter(out, {
     head: `${BOM}${REPORT_COLUMN_KEYS.join(',')}${CRLF}`,
     tail: '',
-    flushChars: FLUSH_CHARS,
-    format: (rows) => {
-      // csvRecord, with the fields of the repeating columns encoded once per value
-      let text = '';
-      for (const row of rows) {
-        text +=
-          `${csvNumber(row.id)},${csvField(row.subject)},${word(row.status)},${word(row.priority)},${company(row.company)},` +
-          `${csvNumber(row.companyId)},${person(row.requester)},${row.assignee === null ? '' : person(row.assignee)},` +
-          `${csvInstant(row.createdAt)},${row.closedAt === null ? '' : csvInstant(row.closedAt)}${CRLF}`;
-      }
-      return text;
-    },
+    flushBytes: FLUSH_BYTES,
+    // csvRecord, with the fields of the repeating columns encoded once per value
+    record: (row) =>
+      `${csvNumber(row.id)},${csvField(row.subject)},${word(row.status)},${word(row.priority)},${company(row.company)},` +
+      `${csvNumber(row.companyId)},${person(row.requester)},${row.assignee === null ? '' : person(row.assignee)},` +
+      `${csvInstant(row.createdAt)},${row.closedAt === null ? '' : csvInstant(row.closedAt)}${CRLF}`,
   });
 }

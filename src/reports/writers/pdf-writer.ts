@@ -5,6 +5,7 @@ import type PDFKit from 'pdfkit';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from '../../jobs/contract';
 import { REPORT_COLUMNS, type ReportRow } from '../columns';
 import type { ReportHeader, ReportWriter } from './report-writer';
+import { Utf8Pieces } from './utf8-pieces';
 import { drained, outputError } from './write-chunk';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- modules placed in and taken out of require's cache by path */
@@ -165,17 +166,20 @@ const COLUMN_COUNT = REPORT_COLUMNS.length;
 
 /** Windows-1252 at 0x80-0x9f (the five undefined codes stay as control characters, which printable() turns into '?') */
 const WIN_ANSI_80_9F = '€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8dŽ\x8f\x90‘’“”•–—˜™š›œ\x9džŸ';
-const WIN_ANSI_HEX = new Map<string, string>();
-for (let byte = 0x80; byte <= 0x9f; byte++) WIN_ANSI_HEX.set(WIN_ANSI_80_9F[byte - 0x80], byte.toString(16));
-const LATIN_1 = /^[\x20-\x7e\xa0-\xff]*$/;
+/** each WinAnsi character beyond Latin-1 as the Latin-1 character of its byte */
+const WIN_ANSI_LATIN_1 = new Map<string, string>();
+for (let byte = 0x80; byte <= 0x9f; byte++) WIN_ANSI_LATIN_1.set(WIN_ANSI_80_9F[byte - 0x80], String.fromCharCode(byte));
+/** a character (a code point: a surrogate pair is one) beyond Latin-1 */
+const BEYOND_LATIN_1 = /[\u0100-\u{10ffff}]/gu;
+const byteOfWinAnsi = (char: string) => WIN_ANSI_LATIN_1.get(char) ?? '?';
 
-/** Text printable() returned, as WinAnsi bytes in hex (what pdfkit writes for a standard font, without kerning). */
+/**
+ * Text printable() returned, as WinAnsi bytes in hex (what pdfkit writes for a standard font, without kerning): below
+ * 0x100 a WinAnsi byte is the Latin-1 code, the few characters beyond it take their byte's place (a cut cell ends in
+ * '…'), and anything else is '?'.
+ */
 export function winAnsiHex(text: string): string {
-  // below 0x100 a WinAnsi byte is the Latin-1 code
-  if (LATIN_1.test(text)) return Buffer.from(text, 'latin1').toString('hex');
-  let hex = '';
-  for (const char of text) hex += WIN_ANSI_HEX.get(char) ?? (char.charCodeAt(0) <= 0xff ? char.charCodeAt(0).toString(16).padStart(2, '0') : '3f');
-  return hex;
+  return Buffer.from(text.replace(BEYOND_LATIN_1, byteOfWinAnsi), 'latin1').toString('hex');
 }
 
 const maxChars = (column: number) => Math.max(1, Math.floor(COLUMN_WIDTHS[column] / POINTS_PER_CHAR) - 1);
@@ -266,6 +270,9 @@ interface PdfkitFont {
   ref(): unknown;
 }
 
+/** a page's content is gathered in pieces of this size (a full page of the table is about 25 KB) */
+const PAGE_PIECE_BYTES = 64 * 1024;
+
 /** pdfkit's readable side may hold this much before the writer waits for the file to catch up */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -321,7 +328,10 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
   let y = doc.y;
   const pages = pdfPageCount(header.rowCount, y, MARGIN, bottom);
   let page = 1;
-  let content = 'BT\n';
+  // the page's text operators as bytes, a table line at a time: pdfkit takes bytes as they are (a string it would
+  // first flatten and copy), and they are ASCII, so their UTF-8 is the bytes it would have written
+  const content = new Utf8Pieces(PAGE_PIECE_BYTES);
+  content.add('BT\n');
 
   // the text matrix flips y back (pdfkit's page space runs top-down), so x and the baseline are in page points
   const baselineOf = (font: PdfkitFont) => pdfNumber(y + (font.ascender / 1000) * FONT_SIZE);
@@ -330,22 +340,24 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
   const moves = cellX.map((from) => cellX.map((to) => `${pdfNumber(to - from)} 0 Td\n`));
   /** the font of the page's text block so far (one BT ... ET per page: a font is set only when it changes) */
   let blockFont: PdfkitFont | undefined;
-  const useFont = (font: PdfkitFont) => {
-    if (font === blockFont) return;
+  /** the operator that sets the font, if the block is not in it yet */
+  const useFont = (font: PdfkitFont): string => {
+    if (font === blockFont) return '';
     const fonts = (doc.page as unknown as { fonts: Record<string, unknown> }).fonts;
     fonts[font.id] ??= font.ref();
-    content += `/${font.id} ${FONT_SIZE} Tf\n`;
     blockFont = font;
+    return `/${font.id} ${FONT_SIZE} Tf\n`;
   };
   /** one line of cells in the font, at the current y; an empty cell draws nothing */
   const drawCells = (font: PdfkitFont, hexes: readonly string[]) => {
-    useFont(font);
+    let line = useFont(font);
     let last = -1;
     for (let i = 0; i < hexes.length; i++) {
       if (!hexes[i]) continue;
-      content += `${last < 0 ? startAt(cellX[i], font) : moves[last][i]}[<${hexes[i]}>] TJ\n`;
+      line += `${last < 0 ? startAt(cellX[i], font) : moves[last][i]}[<${hexes[i]}>] TJ\n`;
       last = i;
     }
+    content.add(line);
   };
   const hexOf = createCellHexer();
   const titles = REPORT_COLUMNS.map((c) => winAnsiHex(c.title));
@@ -358,10 +370,10 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
     const footer = pageFooter(page, pages);
     const width = doc.font('Helvetica').fontSize(FONT_SIZE).widthOfString(footer);
     y = pageHeight - MARGIN / 2 - FONT_SIZE;
-    useFont(regular);
-    content += `${startAt(PAGE_WIDTH - MARGIN - width, regular)}[<${winAnsiHex(footer)}>] TJ\nET`;
-    doc.addContent(content);
-    content = 'BT\n';
+    // "ET" and the line end pdfkit adds to content given as text
+    content.add(`${useFont(regular)}${startAt(PAGE_WIDTH - MARGIN - width, regular)}[<${winAnsiHex(footer)}>] TJ\nET\n`);
+    for (const piece of content.take()) doc.addContent(piece);
+    content.add('BT\n');
     blockFont = undefined;
   };
   const settle = async () => {

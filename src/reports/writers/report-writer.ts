@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import type { ReportFilters, ReportFormat } from '../../jobs/contract';
 import type { ReportRow } from '../columns';
 import type { ReportSummary } from '../query';
+import { Utf8Pieces } from './utf8-pieces';
 import { endOutput, writeChunk } from './write-chunk';
 
 export interface ReportHeader {
@@ -28,32 +29,32 @@ export const REPORT_CONTENT_TYPES: Record<ReportFormat, string> = {
 };
 
 /**
- * A text format written in pieces: rows are formatted a batch at a time into one string, and the output gets a
- * piece once about `flushChars` have gathered (a write per row would cost more than formatting it).
+ * A text format written in pieces: each row's record is encoded into the piece being filled as it is formatted, and
+ * the output gets the pieces once about `flushBytes` have gathered (a write per row would cost more than formatting it).
  */
 export function batchedWriter(
   out: Writable,
-  format: { head: string; tail: string | ((rowsWritten: number) => string); flushChars: number; format: (rows: readonly ReportRow[], rowsBefore: number) => string },
+  format: { head: string; tail: string | ((rowsWritten: number) => string); flushBytes: number; record: (row: ReportRow, index: number) => string },
 ): ReportWriter {
-  let pending = format.head;
+  const pieces = new Utf8Pieces(format.flushBytes);
+  pieces.add(format.head);
   let rowsWritten = 0;
   const writeRows = async (rows: readonly ReportRow[]) => {
-    pending += format.format(rows, rowsWritten);
+    for (let i = 0; i < rows.length; i++) pieces.add(format.record(rows[i], rowsWritten + i));
     rowsWritten += rows.length;
-    if (pending.length >= format.flushChars) {
-      const chunk = pending;
-      pending = '';
-      await writeChunk(out, chunk);
+    if (pieces.length >= format.flushBytes) {
+      for (const piece of pieces.take()) await writeChunk(out, piece);
     }
   };
   return {
     writeRows,
     write: (row) => writeRows([row]),
     async finish() {
-      const tail = typeof format.tail === 'string' ? format.tail : format.tail(rowsWritten);
-      const chunk = pending + tail;
-      pending = '';
-      await endOutput(out, chunk);
+      pieces.add(typeof format.tail === 'string' ? format.tail : format.tail(rowsWritten));
+      const rest = pieces.take();
+      const last = rest.pop() ?? Buffer.alloc(0);
+      for (const piece of rest) await writeChunk(out, piece);
+      await endOutput(out, last);
     },
   };
 }

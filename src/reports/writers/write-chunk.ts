@@ -36,7 +36,7 @@ export async function drained(out: Writable): Promise<void> {
 }
 
 /** Ends the stream with a last piece and waits until everything is flushed (or rejects with its error). */
-export async function endOutput(out: Writable, chunk: string): Promise<void> {
+export async function endOutput(out: Writable, chunk: string | Buffer): Promise<void> {
   const before = outputError(out);
   if (before) throw before;
   await new Promise<void>((resolve, reject) => {
