@@ -112,3 +112,35 @@ export const isoDateTime = z.string({ invalid_type_error: 'must be a single ISO 
     ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'is not a real date and time (hours run 00-23, days as the month has)' });
   }
 }).openapi({ pattern: ISO_DATE_TIME_PATTERN });
+
+/** how many code points: a surrogate pair (an emoji) is one, as JSON Schema and a utf8mb4 column count it */
+function codePointCount(value: string): number {
+  let count = value.length;
+  for (let i = 0; i < value.length - 1; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count--;
+        i++;
+      }
+    }
+  }
+  return count;
+}
+
+/**
+ * Text of `min` to `max` characters, counted as the contract counts them: JSON Schema's minLength and maxLength
+ * count code points, where zod's own min and max count UTF-16 units (an emoji is two). With zod's, a queue name of
+ * 32 characters that the contract allows was refused when it held an emoji.
+ */
+export function textOfLength(min: number, max: number) {
+  return z
+    .string()
+    .superRefine((value, ctx) => {
+      const length = codePointCount(value);
+      if (length < min) ctx.addIssue({ code: z.ZodIssueCode.too_small, minimum: min, type: 'string', inclusive: true, message: `String must contain at least ${min} character(s)` });
+      else if (length > max) ctx.addIssue({ code: z.ZodIssueCode.too_big, maximum: max, type: 'string', inclusive: true, message: `String must contain at most ${max} character(s)` });
+    })
+    .openapi({ minLength: min, maxLength: max });
+}

@@ -90,4 +90,14 @@ describe('GET /api/admin/metrics/jobs: the chart series from the per-minute job 
     expect(bad.status).toBe(400);
     expect(bad.body.error.details).toEqual([expect.objectContaining({ field: 'query.window' })]);
   });
+
+  it('counts a queue name in characters as the contract does: 32 emoji (64 UTF-16 units) pass, 33 are a 400 naming the queue', async () => {
+    const admin = httpClient(sys.baseUrl, world.tokens.admin);
+    const fits = await admin.get(`/api/admin/metrics/jobs?queue=${encodeURIComponent('😀'.repeat(32))}`);
+    expect(fits.status).toBe(200);
+    expect(fits.body.series).toEqual([]);
+    const tooLong = await admin.get(`/api/admin/metrics/jobs?queue=${encodeURIComponent('😀'.repeat(33))}`);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.details).toEqual([{ field: 'query.queue', message: 'String must contain at most 32 character(s)' }]);
+  });
 });

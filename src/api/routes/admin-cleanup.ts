@@ -9,7 +9,7 @@ import { validated } from '../middleware/validate';
 import { routeDocs } from '../openapi/route-doc';
 import { isoInstant, nullableInstant } from '../openapi/schemas';
 import { authOf } from '../request-context';
-import { countString } from '../strict-values';
+import { countString, textOfLength } from '../strict-values';
 
 const runBody = z.object({ dryRun: z.boolean().default(false) }).strict();
 const listQuery = z.object({ limit: countString(1, 100).default('20') });
@@ -23,7 +23,7 @@ const scheduleOutcome = z.object({
   startedWorkflowId: z.string().nullable(),
 });
 
-const runParams = z.object({ workflowId: z.string().min(1).max(200) });
+const runParams = z.object({ workflowId: textOfLength(1, 200) });
 const counts = z.record(z.unknown());
 const cleanupResult = z.object({ dryRun: z.boolean(), cutoffs: z.record(z.string()), counts });
 

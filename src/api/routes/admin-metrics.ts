@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { textOfLength } from '../strict-values';
 import { CHART_WINDOWS, type ChartWindow } from '../../observability/metrics/series';
 import type { AppDeps } from '../deps';
 import { requireAuth, requirePermission } from '../middleware/auth';
@@ -10,8 +11,8 @@ import { routeDocs } from '../openapi/route-doc';
 const seriesQuery = z
   .object({
     window: z.enum(Object.keys(CHART_WINDOWS) as [ChartWindow, ...ChartWindow[]]).default('1h'),
-    queue: z.string().min(1).max(32).optional(),
-    jobType: z.string().min(1).max(64).optional(),
+    queue: textOfLength(1, 32).optional(),
+    jobType: textOfLength(1, 64).optional(),
   })
   .strict();
 

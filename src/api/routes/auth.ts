@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { textOfLength } from '../strict-values';
 import type { AppDeps } from '../deps';
 import { asyncHandler } from '../middleware/async-handler';
 import { requireAuth } from '../middleware/auth';
@@ -16,7 +17,7 @@ const EMAIL = /^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][
 const loginBody = z.object({
   // the contract's pattern allows the surrounding whitespace that trim() drops before the check
   email: z.string().trim().regex(EMAIL, 'Invalid email').max(191).openapi({ pattern: `^\\s*${EMAIL.source.slice(1, -1)}\\s*$` }),
-  password: z.string().min(1).max(1024),
+  password: textOfLength(1, 1024),
 });
 
 const permission = z.enum(Object.keys(PERMISSIONS) as [keyof typeof PERMISSIONS, ...Array<keyof typeof PERMISSIONS>]);

@@ -9,9 +9,9 @@ import { validated } from '../middleware/validate';
 import { routeDocs } from '../openapi/route-doc';
 import { isoInstant, nullableInstant } from '../openapi/schemas';
 import { authOf } from '../request-context';
-import { idNumber, idString, isoDateTime } from '../strict-values';
+import { idNumber, idString, isoDateTime, textOfLength } from '../strict-values';
 
-const changeValue = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
+const changeValue = z.union([textOfLength(0, 1000), z.number(), z.boolean(), z.null()]);
 
 const eventBody = z
   .object({
@@ -19,7 +19,7 @@ const eventBody = z
     actorId: idNumber,
     eventId: z.string().regex(EVENT_ID_PATTERN, 'must be 1-100 letters, digits, ".", "_", ":" or "-"').optional(),
     changes: z
-      .record(z.string().min(1).max(64), z.object({ from: changeValue, to: changeValue }))
+      .record(textOfLength(1, 64), z.object({ from: changeValue, to: changeValue }))
       .refine((changes) => Object.keys(changes).length <= 50, 'at most 50 changed fields')
       .optional(),
     commentId: idNumber.optional(),
@@ -43,7 +43,7 @@ const eventBody = z
   });
 
 const ticketParams = z.object({ ticketId: idString });
-const eventParams = ticketParams.extend({ eventId: z.string().min(1).max(100) });
+const eventParams = ticketParams.extend({ eventId: textOfLength(1, 100) });
 
 const idempotencyHeaders = z.object({
   'idempotency-key': z

@@ -1,10 +1,11 @@
 import express, { Router } from 'express';
 import escapeHtml from 'escape-html';
 import { z } from 'zod';
+import { textOfLength } from '../strict-values';
 import type { AppDeps } from '../deps';
 import { validated } from '../middleware/validate';
 
-const tokenParams = z.object({ token: z.string().min(1).max(200) });
+const tokenParams = z.object({ token: textOfLength(1, 200) });
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
