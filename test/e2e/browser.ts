@@ -92,9 +92,16 @@ export async function focusedOutline(page: Page): Promise<{ id: string; text: st
   )) as { id: string; text: string; outlineStyle: string; outlineWidth: string };
 }
 
-/** Presses Tab (or Shift+Tab) until the focused element matches `selector`; fails when the keyboard cannot get there. */
+/** what Tab can stop at: one round of presses visits each of these once */
+const TABBABLE = 'a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex="-1"])';
+
+/**
+ * Presses Tab (or Shift+Tab) until the focused element matches `selector`; fails when the keyboard cannot get there.
+ * The default budget is one round of the page's tab stops (at least 60): a jest worker's database keeps the companies
+ * earlier test files made, and the reports form offers each of them as a checkbox.
+ */
 export async function tabTo(page: Page, selector: string, options: { backwards?: boolean; maxPresses?: number } = {}): Promise<void> {
-  const maxPresses = options.maxPresses ?? 60;
+  const maxPresses = options.maxPresses ?? Math.max(60, (await page.locator(TABBABLE).count()) + 5);
   const matches = async () => (await page.evaluate(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) as boolean;
   for (let presses = 0; presses < maxPresses; presses++) {
     if (await matches()) return;
