@@ -9,5 +9,6 @@ module.exports = {
   setupFiles: ['<rootDir>/test/support/setup-runtime.ts'],
   // one Temporal dev server and one database per jest worker; two workers fit two cores
   maxWorkers: 2,
-  testTimeout: 60_000,
+  // a browser test that restarts workers or retries jobs took more than a minute on a loaded 2-core machine
+  testTimeout: 120_000,
 };
