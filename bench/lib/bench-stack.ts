@@ -2,9 +2,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { syncRolesAndPermissions } from '../../src/auth/permissions';
 import { createAuthService } from '../../src/auth/auth-service';
 import { loadConfig } from '../../src/config';
+import type { TaskQueueName } from '../../src/jobs/contract';
 import { createDb, ensureMysqlDatabase, migrateLatest, type Db } from '../../src/db/knex';
 import { createRepositories } from '../../src/db/repositories';
 import { PROJECT_ROOT, resolveTemporalCli } from '../../src/temporal/cli-resolver';
@@ -166,7 +168,17 @@ export function ensureProductionBuild(log: (line: string) => void): void {
   if (result.status !== 0) throw new Error(`npm run build failed:\n${(result.stdout + result.stderr).slice(-3000)}`);
 }
 
-/** The NODE_OPTIONS the production image sets (Dockerfile `ENV NODE_OPTIONS=…`; the README's commands set the same). */
-export function productionNodeOptions(): string | undefined {
+/**
+ * The NODE_OPTIONS a production process runs with: the image's (Dockerfile `ENV NODE_OPTIONS=…`; the README's commands
+ * set the same), or, for a queue's worker, its docker-compose service's own when it sets one (worker-reports does).
+ */
+export function productionNodeOptions(queue?: TaskQueueName): string | undefined {
+  if (queue) {
+    const compose = parseYaml(fs.readFileSync(projectPath('docker-compose.yml'), 'utf8'), { merge: true }) as {
+      services: Record<string, { environment?: Record<string, string | null> }>;
+    };
+    const own = compose.services[`worker-${queue}`]?.environment?.NODE_OPTIONS;
+    if (typeof own === 'string') return own;
+  }
   return /^ENV NODE_OPTIONS=(\S+)$/m.exec(fs.readFileSync(projectPath('Dockerfile'), 'utf8'))?.[1];
 }

@@ -27,6 +27,7 @@ import { createRepositories } from '../../src/db/repositories';
 import { seedBulkTickets } from '../../src/db/seed-bulk';
 import type { ReportFormat } from '../../src/jobs/contract';
 import { reportRowsQuery } from '../../src/reports/query';
+import { productionNodeOptions } from '../lib/bench-stack';
 import { goalFromPairs, goalWithinLimit, scalingOf, tenthOf, type BenchContext, type BenchSuite, type GoalResult } from '../lib/suite';
 
 const MB = 1024 * 1024;
@@ -124,11 +125,14 @@ function baselineRunner(database: Database, sql: string, outFile: string): () =>
   return () => run('mariadb', args, outFile);
 }
 
-/** One export through the real activity in a fresh process (this file, run as a script). */
+/**
+ * One export through the real activity in a fresh process (this file, run as a script), with the NODE_OPTIONS the
+ * production reports worker runs with (its young generation decides much of an export's speed and memory).
+ */
 function exportInChild(request: ChildRequest): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', __filename], {
-      env: { ...process.env, BENCH_EXPORT_REQUEST: JSON.stringify(request) },
+      env: { ...process.env, NODE_OPTIONS: productionNodeOptions('reports'), BENCH_EXPORT_REQUEST: JSON.stringify(request) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let stdout = '';

@@ -170,6 +170,17 @@ describe('docker-compose.yml (the production stack)', () => {
     expect(scaled['worker-reports'].deploy?.replicas).toBe(3);
   });
 
+  it('the reports worker keeps a full-size young generation; every other app service the image\'s small one', () => {
+    const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^ENV NODE_OPTIONS=--max-semi-space-size=2$/m);
+    expect(services['worker-reports'].environment?.NODE_OPTIONS).toBe('--max-semi-space-size=16');
+    // the override does not drop the shared settings it is merged with
+    expect(services['worker-reports'].environment?.DATABASE_URL).toBe(services['worker-notifications'].environment?.DATABASE_URL);
+    for (const name of APP_SERVICES.filter((n) => n !== 'worker-reports')) {
+      expect({ name, NODE_OPTIONS: services[name].environment?.NODE_OPTIONS }).toEqual({ name, NODE_OPTIONS: undefined });
+    }
+  });
+
   it('the mail profile adds a local SMTP catcher, off by default', () => {
     expect(services.mailpit.profiles).toEqual(['mail']);
     expect(services.mailpit.image).toMatch(/^axllent\/mailpit:/);
