@@ -168,17 +168,18 @@ export function ensureProductionBuild(log: (line: string) => void): void {
   if (result.status !== 0) throw new Error(`npm run build failed:\n${(result.stdout + result.stderr).slice(-3000)}`);
 }
 
+/** The docker-compose services of the app's own processes. */
+export type AppService = 'api' | `worker-${TaskQueueName}`;
+
 /**
- * The NODE_OPTIONS a production process runs with: the image's (Dockerfile `ENV NODE_OPTIONS=…`; the README's commands
- * set the same), or, for a queue's worker, its docker-compose service's own when it sets one (worker-reports does).
+ * The NODE_OPTIONS a production process runs with: its docker-compose service's own when it sets one (the API and the
+ * reports worker do), else the image's (Dockerfile `ENV NODE_OPTIONS=…`; the README's commands set the same).
  */
-export function productionNodeOptions(queue?: TaskQueueName): string | undefined {
-  if (queue) {
-    const compose = parseYaml(fs.readFileSync(projectPath('docker-compose.yml'), 'utf8'), { merge: true }) as {
-      services: Record<string, { environment?: Record<string, string | null> }>;
-    };
-    const own = compose.services[`worker-${queue}`]?.environment?.NODE_OPTIONS;
-    if (typeof own === 'string') return own;
-  }
+export function productionNodeOptions(service: AppService): string | undefined {
+  const compose = parseYaml(fs.readFileSync(projectPath('docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { environment?: Record<string, string | null> }>;
+  };
+  const own = compose.services[service]?.environment?.NODE_OPTIONS;
+  if (typeof own === 'string') return own;
   return /^ENV NODE_OPTIONS=(\S+)$/m.exec(fs.readFileSync(projectPath('Dockerfile'), 'utf8'))?.[1];
 }

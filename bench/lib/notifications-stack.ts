@@ -12,7 +12,7 @@ import { SMTPServer } from 'smtp-server';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/observability/metrics/worker-wiring';
 import { resolveTemporalCli } from '../../src/temporal/cli-resolver';
 import { startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
-import { freePort, productionNodeOptions } from './bench-stack';
+import { freePort, productionNodeOptions, type AppService } from './bench-stack';
 
 export { freePort };
 
@@ -60,14 +60,14 @@ export interface NodeProcess {
 
 /**
  * A project entry point (`workers/notifications.ts`, `src/api/server.ts`) as its own process, as the image runs it:
- * its compiled file in dist/ (built by ensureProductionBuild) with the image's NODE_OPTIONS; output into a log file.
+ * its compiled file in dist/ (built by ensureProductionBuild) with its compose service's NODE_OPTIONS; output into a log file.
  */
-export function spawnEntry(entry: string, env: Record<string, string>, logFile: string): NodeProcess {
+export function spawnEntry(entry: string, service: AppService, env: Record<string, string>, logFile: string): NodeProcess {
   const out = fs.openSync(logFile, 'a');
   const compiled = path.join(PROJECT_ROOT, 'dist', entry.replace(/\.ts$/, '.js'));
   const child = spawn(process.execPath, [compiled], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, NODE_OPTIONS: productionNodeOptions(), ...env },
+    env: { ...process.env, NODE_OPTIONS: productionNodeOptions(service), ...env },
     stdio: ['ignore', out, out],
   });
   fs.closeSync(out);

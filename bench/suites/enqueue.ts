@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
@@ -18,7 +19,8 @@ import {
   waitUntil,
 } from '../lib/bench-stack';
 import { percentile, timeAtConcurrency } from '../lib/latency';
-import { goalFromPairs, scalingOf, tenthOf, type BenchContext, type BenchSuite, type GoalResult } from '../lib/suite';
+import { cpuMs } from '../lib/notifications-stack';
+import { goalFromPairs, median, scalingOf, tenthOf, type BenchContext, type BenchSuite, type GoalResult } from '../lib/suite';
 
 const CONCURRENCY = 10;
 
@@ -48,7 +50,7 @@ const enqueueSuite: BenchSuite = {
         envWith({
           ...databaseEnv(ctx),
           NODE_ENV: 'production',
-          NODE_OPTIONS: productionNodeOptions(),
+          NODE_OPTIONS: productionNodeOptions('api'),
           UNSUBSCRIBE_SECRET: 'bench-unsubscribe-secret-0123456789abcdef',
           TEMPORAL_ADDRESS: server.address,
           TEMPORAL_NAMESPACE: 'default',
@@ -103,11 +105,16 @@ const enqueueSuite: BenchSuite = {
       // the API's batch time at full size and at 1/10 of the requests, for how its cost scales
       const tenthRequests = tenthOf(requests);
       const batchSeconds = { full: [] as number[], tenth: [] as number[] };
+      // the API process's CPU (user + system) per accepted event over each full batch: steadier than a p99
+      const apiCpuPerRequest: number[] = [];
       for (let pair = 0; pair < ctx.pairs; pair++) {
         // alternate which side goes first, so a drift in the machine's load does not always favour one
         const sample = { project: 0, baseline: 0 };
         const project = async () => {
+          const cpuBefore = cpuMs(started.child.pid);
           const run = await batch(postEvent, requests);
+          const cpuAfter = cpuMs(started.child.pid);
+          if (cpuBefore !== undefined && cpuAfter !== undefined) apiCpuPerRequest.push((cpuAfter - cpuBefore) / requests);
           batchSeconds.full.push(run.seconds);
           sample.project = run.p99;
         };
@@ -122,7 +129,8 @@ const enqueueSuite: BenchSuite = {
         batchSeconds.tenth.push(tenth.seconds);
         ctx.log(
           `enqueue pair ${pair + 1}: API p99 ${sample.project.toFixed(1)} ms, bare start p99 ${sample.baseline.toFixed(1)} ms; ` +
-            `API batch ${batchSeconds.full[pair].toFixed(2)} s for ${requests}, ${tenth.seconds.toFixed(2)} s for ${tenthRequests}`,
+            `API batch ${batchSeconds.full[pair].toFixed(2)} s for ${requests}, ${tenth.seconds.toFixed(2)} s for ${tenthRequests}` +
+            (apiCpuPerRequest[pair] !== undefined ? `; API CPU ${apiCpuPerRequest[pair].toFixed(2)} ms per request` : ''),
         );
         samples.push(sample);
       }
@@ -136,7 +144,8 @@ const enqueueSuite: BenchSuite = {
           threshold: 1.2,
           notes:
             `${requests} requests per side per pair, ${ctx.database.client === 'mysql2' ? 'MariaDB/MySQL' : 'SQLite'}, same dev server, the API as its own process from the production build. ` +
-            `Scaling: the wall time of the API's batch of ${requests} requests against a batch of ${tenthRequests}.`,
+            `Scaling: the wall time of the API's batch of ${requests} requests against a batch of ${tenthRequests}.` +
+            (apiCpuPerRequest.length > 0 ? ` CPU of the API process per accepted event (median; the machine has ${os.cpus().length} CPUs): ${median(apiCpuPerRequest).toFixed(2)} ms.` : ''),
           scaling: scalingOf({ sizeUnit: 'requests', size: requests, costUnit: 's', full: batchSeconds.full, tenth: batchSeconds.tenth }),
         }),
       ];

@@ -132,7 +132,7 @@ function baselineRunner(database: Database, sql: string, outFile: string): () =>
 function exportInChild(request: ChildRequest): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', __filename], {
-      env: { ...process.env, NODE_OPTIONS: productionNodeOptions('reports'), BENCH_EXPORT_REQUEST: JSON.stringify(request) },
+      env: { ...process.env, NODE_OPTIONS: productionNodeOptions('worker-reports'), BENCH_EXPORT_REQUEST: JSON.stringify(request) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let stdout = '';

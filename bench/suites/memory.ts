@@ -88,7 +88,7 @@ async function idleProductionWorkers(ctx: BenchContext, readings: number): Promi
       envWith({
         ...databaseEnv(ctx),
         NODE_ENV: 'production',
-        NODE_OPTIONS: productionNodeOptions(queue),
+        NODE_OPTIONS: productionNodeOptions(`worker-${queue}`),
         TEMPORAL_ADDRESS: server.address,
         TEMPORAL_NAMESPACE: 'default',
         WORKFLOW_BUNDLE_PATH: projectPath('dist', 'workflow-bundle.js'),

@@ -231,9 +231,9 @@ const notifications: BenchSuite = {
       ctx.log(`stack: Temporal ${temporal.address}, SMTP receiver ${receiver.url}, ${connections} SMTP connections, ${events} events x ${RECIPIENTS_PER_EVENT} recipients`);
 
       ensureProductionBuild(ctx.log);
-      const worker = spawnEntry('workers/notifications.ts', { ...env, WORKER_HEALTH_PORT: String(healthPort) }, path.join(ctx.workDir, 'worker.log'));
+      const worker = spawnEntry('workers/notifications.ts', 'worker-notifications', { ...env, WORKER_HEALTH_PORT: String(healthPort) }, path.join(ctx.workDir, 'worker.log'));
       stops.unshift(() => worker.stop());
-      const api = spawnEntry('src/api/server.ts', { ...env, PORT: String(apiPort), API_HOST: '127.0.0.1' }, path.join(ctx.workDir, 'api.log'));
+      const api = spawnEntry('src/api/server.ts', 'api', { ...env, PORT: String(apiPort), API_HOST: '127.0.0.1' }, path.join(ctx.workDir, 'api.log'));
       stops.unshift(() => api.stop());
       const apiUrl = `http://127.0.0.1:${apiPort}`;
       await Promise.all([

@@ -170,13 +170,15 @@ describe('docker-compose.yml (the production stack)', () => {
     expect(scaled['worker-reports'].deploy?.replicas).toBe(3);
   });
 
-  it('the reports worker keeps a full-size young generation; every other app service the image\'s small one', () => {
+  it('the API and the reports worker keep a full-size young generation; the other workers the image\'s small one', () => {
     const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^ENV NODE_OPTIONS=--max-semi-space-size=2$/m);
     expect(services['worker-reports'].environment?.NODE_OPTIONS).toBe('--max-semi-space-size=16');
+    expect(services.api.environment?.NODE_OPTIONS).toBe('--max-semi-space-size=16');
     // the override does not drop the shared settings it is merged with
     expect(services['worker-reports'].environment?.DATABASE_URL).toBe(services['worker-notifications'].environment?.DATABASE_URL);
-    for (const name of APP_SERVICES.filter((n) => n !== 'worker-reports')) {
+    expect(services.api.environment?.DATABASE_URL).toBe(services['worker-notifications'].environment?.DATABASE_URL);
+    for (const name of ['worker-default', 'worker-notifications']) {
       expect({ name, NODE_OPTIONS: services[name].environment?.NODE_OPTIONS }).toEqual({ name, NODE_OPTIONS: undefined });
     }
   });
