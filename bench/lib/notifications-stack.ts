@@ -193,18 +193,6 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
-/** CPU time (user + system, ms) a process has used so far, from /proc; undefined where there is no /proc. */
-export function cpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // utime and stime, in clock ticks (100 a second on Linux)
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The pid of the dev server listening on `address` (its CLI child), found by its command line; undefined when not found. */
 export function devServerPid(address: string): number | undefined {
   const port = address.split(':').at(-1);

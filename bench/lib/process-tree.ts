@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
-/** Resident memory of processes, read from /proc (Linux): what `ps` calls RSS, in MB. */
+/** Resident memory (what `ps` calls RSS, in MB) and CPU time of processes, read from /proc (Linux). */
 
 /** VmRSS of /proc/<pid>/status text, in MB; undefined when the field is absent (a zombie, a kernel thread). */
 export function vmRssMbOf(statusText: string): number | undefined {
@@ -40,4 +40,16 @@ export function treeRss(pid: number): ProcessRss[] {
 
 export function totalRssMb(processes: readonly ProcessRss[]): number {
   return processes.reduce((sum, p) => sum + p.rssMb, 0);
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc; undefined where there is no /proc. */
+export function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime, in clock ticks (100 a second on Linux)
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }

@@ -19,7 +19,7 @@ import {
   waitUntil,
 } from '../lib/bench-stack';
 import { percentile, timeAtConcurrency } from '../lib/latency';
-import { cpuMs } from '../lib/notifications-stack';
+import { cpuMs } from '../lib/process-tree';
 import { goalFromPairs, median, scalingOf, tenthOf, type BenchContext, type BenchSuite, type GoalResult } from '../lib/suite';
 
 const CONCURRENCY = 10;

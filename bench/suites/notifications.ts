@@ -18,8 +18,8 @@ import { createLogger } from '../../src/logger';
 import { toNodemailerMessage } from '../../src/mail/raw-message';
 import { composeNotificationMail } from '../../src/notifications/compose';
 import { unsubscribeUrl } from '../../src/notifications/unsubscribe-links';
+import { cpuMs } from '../lib/process-tree';
 import {
-  cpuMs,
   devServerPid,
   freePort,
   percentile,
