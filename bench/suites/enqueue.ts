@@ -42,7 +42,7 @@ const enqueueSuite: BenchSuite = {
     try {
       const { token, agentId, ticketId, companyId } = await benchAgentAndTicket(db);
       const port = await freePort();
-      // the API as the image runs it: the compiled build, NODE_ENV=production, the image's NODE_OPTIONS
+      // the API as the image runs it: the compiled build, NODE_ENV=production, its compose service's NODE_OPTIONS
       ensureProductionBuild(ctx.log);
       api = startProjectProcess(
         process.execPath,

@@ -74,7 +74,7 @@ async function idleStack(ctx: BenchContext, readings: number): Promise<{ totals:
   }
 }
 
-/** Each queue's production worker (`node dist/workers/<queue>.js`, NODE_ENV=production, the image's NODE_OPTIONS), idle, at the same time. */
+/** Each queue's production worker (`node dist/workers/<queue>.js`, NODE_ENV=production, its compose service's NODE_OPTIONS), idle, at the same time. */
 async function idleProductionWorkers(ctx: BenchContext, readings: number): Promise<Record<TaskQueueName, { totals: number[]; last: ProcessRss[] }>> {
   ensureProductionBuild(ctx.log);
   const server = await benchDevServer();
