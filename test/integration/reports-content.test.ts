@@ -4,7 +4,7 @@ import path from 'node:path';
 import { seedBulkTickets } from '../../src/db/seed-bulk';
 import type { ReportFilters, ReportFormat } from '../../src/jobs/contract';
 import { REPORT_COLUMN_KEYS } from '../../src/reports/columns';
-import { pdfRowCells } from '../../src/reports/writers/pdf-writer';
+import { pdfRowCells } from '../../src/reports/writers/pdf-cells';
 import { createWorld, type World } from '../support/fixtures';
 import { httpClient } from '../support/http';
 import { startTestSystem, type TestSystem } from '../support/system';

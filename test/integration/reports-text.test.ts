@@ -1,7 +1,7 @@
 import type { Company } from '../../src/db/repositories/companies';
 import type { ReportFilters, ReportFormat } from '../../src/jobs/contract';
 import { REPORT_COLUMN_KEYS } from '../../src/reports/columns';
-import { pdfRowCells } from '../../src/reports/writers/pdf-writer';
+import { pdfRowCells } from '../../src/reports/writers/pdf-cells';
 import { parseCsvWithCsvParse, parseCsvWithPython } from '../support/csv-readers';
 import { createUser, createWorld, uniqueSuffix, type World } from '../support/fixtures';
 import { httpClient } from '../support/http';

@@ -1,6 +1,7 @@
 import type { ReportRow } from '../../src/reports/columns';
 import { REPORT_COLUMNS } from '../../src/reports/columns';
-import { createCellHexer, pdfRowCells, printable, winAnsiHex } from '../../src/reports/writers/pdf-writer';
+import { createCellWriter, pdfRowCells, printable, winAnsiHex } from '../../src/reports/writers/pdf-cells';
+import { PdfContent } from '../../src/reports/writers/pdf-content';
 
 /**
  * The PDF writer's short ways (pdf-writer.ts): printable() without segmenting text of single-grapheme characters,
@@ -29,7 +30,7 @@ describe('PDF cells', () => {
     for (const text of texts) expect([text, printable(text)]).toEqual([text, segmented(text)]);
   });
 
-  it('the cell hexer gives winAnsiHex of each cell pdfRowCells draws, ids and dates of any shape included', () => {
+  it('the cell writer writes winAnsiHex of each cell pdfRowCells draws, and nothing for an empty one, ids and dates of any shape included', () => {
     const ids = [0, 1, 7, 999, 1000, 1001, 12_345, 999_999, 1_000_000, 123_456_789, 999_999_999, 1_000_000_000, 12_345_678_901, -1, -1000, 1.5, Number.NaN];
     const dates = ['2024-01-01T00:00:00.000Z', '2024-01-01T23:59:59.999Z', '2024-01-02T09:05:00.000Z', '2024-01-02T10:07:00.000Z', '+012345-01-01T00:00:00.000Z',
       '-000001-12-31T23:59:59.999Z', '0000-01-01T00:00:00.000Z', '9999-12-31T23:59:00.000Z', '2024-01-0XT10:00', 'Tuesday-01T10:00:00', '2024-01-01T24:00:00.000Z',
@@ -49,11 +50,42 @@ describe('PDF cells', () => {
         closedAt: i % 4 ? null : dates[(i * 7) % dates.length],
       });
     }
-    const hexer = createCellHexer();
+    // a small buffer, so that it grows on the way
+    const content = new PdfContent(8);
+    const writeCell = createCellWriter();
+    let empty = 0;
     for (const row of rows) {
       const cells = pdfRowCells(row);
-      const hexes = REPORT_COLUMNS.map((c, i) => hexer(i, row[c.key]));
-      expect(hexes).toEqual(cells.map((cell) => winAnsiHex(cell)));
+      const hexes = REPORT_COLUMNS.map((c, i) => {
+        const value = row[c.key];
+        const drawn = value !== null && writeCell(content, i, value);
+        const hex = content.take().toString('latin1');
+        if (!drawn) empty++;
+        return drawn ? hex : `not drawn, wrote "${hex}"`;
+      });
+      expect(hexes).toEqual(cells.map((cell) => (cell ? winAnsiHex(cell) : 'not drawn, wrote ""')));
+    }
+    expect(empty).toBeGreaterThan(100);
+  });
+
+  it("the content's hex of any text is winAnsiHex's, surrogates (paired, alone, at either end) included", () => {
+    let seed = 11;
+    const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+    const units = ['a', '~', ' ', '\x00', '\x7f', '\x81', '\x9d', '\xa0', 'é', 'ÿ', '€', '…', 'Ÿ', 'ž', 'Ā', '請', '\ud83d', '\ude00', '\ud800', '\udfff', '\uffff'];
+    const texts = ['', ...units, '😀', 'a😀b', '\ude00\ud83d', '\ud83d\ud83d\ude00'];
+    for (let i = 0; i < 3000; i++) texts.push(Array.from({ length: 1 + Math.floor(rand() * 8) }, () => units[Math.floor(rand() * units.length)]).join(''));
+    const content = new PdfContent(4);
+    for (const text of texts) {
+      content.winAnsiHex(text);
+      expect([text, content.take().toString('latin1')]).toEqual([text, winAnsiHex(text)]);
+    }
+  });
+
+  it("the content's hex of a whole number's digits is winAnsiHex of the number", () => {
+    const content = new PdfContent(4);
+    for (const n of [0, 1, 9, 10, 99, 100, 101, 1000, 12_345, 999_999_999, 1_000_000_000, 2 ** 53 - 1]) {
+      content.digitsHex(n);
+      expect(content.take().toString('latin1')).toBe(winAnsiHex(String(n)));
     }
   });
 });

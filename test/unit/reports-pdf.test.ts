@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import type { ReportRow } from '../../src/reports/columns';
-import { createPdfWriter, pdfRowCells } from '../../src/reports/writers/pdf-writer';
+import { pdfRowCells } from '../../src/reports/writers/pdf-cells';
+import { createPdfWriter } from '../../src/reports/writers/pdf-writer';
 import { pdfTexts } from '../integration/reports-helpers';
 
 function sink() {

@@ -5,7 +5,8 @@ import { toSummary } from '../../src/reports/query';
 import { readBatches } from '../../src/reports/row-source';
 import { rowJson } from '../../src/reports/writers/json-writer';
 import { csvField } from '../../src/reports/writers/csv-writer';
-import { pdfPageCount, winAnsiHex } from '../../src/reports/writers/pdf-writer';
+import { winAnsiHex } from '../../src/reports/writers/pdf-cells';
+import { pdfPageCount } from '../../src/reports/writers/pdf-writer';
 
 describe('ISO instants for export rows', () => {
   it('formats epoch milliseconds exactly as Date#toISOString, across days, years and both directions', () => {

@@ -5,7 +5,9 @@ import type PDFKit from 'pdfkit';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from '../../jobs/contract';
 import { REPORT_COLUMNS, type ReportRow } from '../columns';
 import type { ReportHeader, ReportWriter } from './report-writer';
-import { Utf8Pieces } from './utf8-pieces';
+import { createCellWriter, winAnsiHex } from './pdf-cells';
+import { PdfContent } from './pdf-content';
+import { COLUMN_WIDTHS, FONT_SIZE, MARGIN, PAGE_WIDTH, ROW_HEIGHT } from './pdf-layout';
 import { drained, outputError } from './write-chunk';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- modules placed in and taken out of require's cache by path */
@@ -58,12 +60,6 @@ function loadPdfkit(): typeof PDFKit {
 
 const PDFDocument = loadPdfkit();
 
-const MARGIN = 36;
-const FONT_SIZE = 7;
-const ROW_HEIGHT = 11;
-// Helvetica at 7 pt averages about 3.6 pt per character
-const POINTS_PER_CHAR = 3.6;
-
 function describeFilters(header: ReportHeader): string[] {
   const f = header.filters;
   return [
@@ -72,62 +68,6 @@ function describeFilters(header: ReportHeader): string[] {
     `Statuses: ${f.statuses?.length ? f.statuses.join(', ') : 'all'}`,
     `Priorities: ${f.priorities?.length ? f.priorities.join(', ') : 'all'}`,
   ];
-}
-
-// A4 landscape
-const PAGE_WIDTH = 841.89;
-const TOTAL_WEIGHT = REPORT_COLUMNS.reduce((sum, c) => sum + c.pdfWidth, 0);
-const COLUMN_WIDTHS = REPORT_COLUMNS.map((c) => (c.pdfWidth / TOTAL_WEIGHT) * (PAGE_WIDTH - 2 * MARGIN));
-
-// WinAnsi beyond Latin-1: pdfkit maps these to the standard fonts' 0x80-0x9f glyphs
-const WIN_ANSI_EXTRAS = 'ƒ–—‘’‚“”„†‡•…€‰‹›ˆ™ŒœŠšŸŽž˜';
-const WIN_ANSI = new RegExp(`^[\\x20-\\x7e\\xa0-\\xff${WIN_ANSI_EXTRAS}]$`);
-const ALL_WIN_ANSI = new RegExp(`^[\\x20-\\x7e\\xa0-\\xff${WIN_ANSI_EXTRAS}]*$`);
-/**
- * WinAnsi, and blocks whose every character is a grapheme on its own (Grapheme_Cluster_Break Other): the symbols
- * and dingbats (U+2600-27BF), hiragana and katakana letters (not their combining or half-width voicing marks), the
- * CJK unified ideographs
- */
-const SINGLE_GRAPHEMES = new RegExp(`^[\\x20-\\x7e\\xa0-\\xff${WIN_ANSI_EXTRAS}\\u2600-\\u27bf\\u3041-\\u3096\\u30a1-\\u30fa\\u4e00-\\u9fff]*$`);
-const NOT_WIN_ANSI = new RegExp(`[^\\x20-\\x7e\\xa0-\\xff${WIN_ANSI_EXTRAS}]`, 'g');
-// tabs and line or paragraph breaks of every kind read as a space
-const BREAKS = /[\t\n\v\f\r\x85\u2028\u2029]+/g;
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
-
-/**
- * The standard PDF fonts speak WinAnsi only. Text is composed first (e + combining accent is é),
- * breaks become spaces, and each character the font cannot draw (an ideograph, an emoji with its
- * joiners and variation selectors, a control character) becomes one '?'.
- */
-export function printable(text: string): string {
-  // text of WinAnsi characters alone is already composed (none of them combines or decomposes) and has no breaks:
-  // most cells take this way
-  if (ALL_WIN_ANSI.test(text)) return text;
-  const flat = text.normalize('NFC').replace(BREAKS, ' ');
-  if (ALL_WIN_ANSI.test(flat)) return flat;
-  // each of these characters is a grapheme of its own whatever stands next to it (no mark, joiner, selector,
-  // surrogate, Hangul jamo or prepended character among them): no segmenting needed
-  if (SINGLE_GRAPHEMES.test(flat)) return flat.replace(NOT_WIN_ANSI, '?');
-  let out = '';
-  for (const { segment } of graphemes.segment(flat)) out += WIN_ANSI.test(segment) ? segment : '?';
-  return out;
-}
-
-function fit(text: string, width: number): string {
-  const max = Math.max(1, Math.floor(width / POINTS_PER_CHAR) - 1);
-  return text.length > max ? `${text.slice(0, Math.max(1, max - 1))}…` : text;
-}
-
-function cellText(column: number, value: ReportRow[keyof ReportRow]): string {
-  if (value === null) return '';
-  const key = REPORT_COLUMNS[column].key;
-  const text = key === 'createdAt' || key === 'closedAt' ? String(value).slice(0, 16).replace('T', ' ') : String(value);
-  return fit(printable(text), COLUMN_WIDTHS[column]);
-}
-
-/** The text of each table cell, as drawn (empty cells draw nothing). */
-export function pdfRowCells(row: ReportRow): string[] {
-  return REPORT_COLUMNS.map((c, i) => cellText(i, row[c.key]));
 }
 
 const READABLE_UTC = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC', hourCycle: 'h23' });
@@ -164,105 +104,6 @@ function pdfNumber(n: number): number {
 
 const COLUMN_COUNT = REPORT_COLUMNS.length;
 
-/** Windows-1252 at 0x80-0x9f (the five undefined codes stay as control characters, which printable() turns into '?') */
-const WIN_ANSI_80_9F = '€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8dŽ\x8f\x90‘’“”•–—˜™š›œ\x9džŸ';
-/** each WinAnsi character beyond Latin-1 as the Latin-1 character of its byte */
-const WIN_ANSI_LATIN_1 = new Map<string, string>();
-for (let byte = 0x80; byte <= 0x9f; byte++) WIN_ANSI_LATIN_1.set(WIN_ANSI_80_9F[byte - 0x80], String.fromCharCode(byte));
-/** a character (a code point: a surrogate pair is one) beyond Latin-1 */
-const BEYOND_LATIN_1 = /[\u0100-\u{10ffff}]/gu;
-const byteOfWinAnsi = (char: string) => WIN_ANSI_LATIN_1.get(char) ?? '?';
-
-/**
- * Text printable() returned, as WinAnsi bytes in hex (what pdfkit writes for a standard font, without kerning): below
- * 0x100 a WinAnsi byte is the Latin-1 code, the few characters beyond it take their byte's place (a cut cell ends in
- * '…'), and anything else is '?'.
- */
-export function winAnsiHex(text: string): string {
-  return Buffer.from(text.replace(BEYOND_LATIN_1, byteOfWinAnsi), 'latin1').toString('hex');
-}
-
-const maxChars = (column: number) => Math.max(1, Math.floor(COLUMN_WIDTHS[column] / POINTS_PER_CHAR) - 1);
-const ID_COLUMN = REPORT_COLUMNS.findIndex((c) => c.key === 'id');
-/** ids below this are drawn whole (fit() cuts longer text) */
-const WHOLE_ID_LIMIT = 10 ** maxChars(ID_COLUMN);
-const DATE_COLUMNS = new Set(REPORT_COLUMNS.flatMap((c, i) => (c.key === 'createdAt' || c.key === 'closedAt' ? [i] : [])));
-/** "YYYY-MM-DD HH:MM" fits the date columns uncut */
-const WHOLE_DATES = [...DATE_COLUMNS].every((column) => maxChars(column) >= 16);
-const DIGITS_HEX = Array.from({ length: 1000 }, (_, i) => winAnsiHex(String(i)));
-const THREE_DIGITS_HEX = Array.from({ length: 1000 }, (_, i) => winAnsiHex(String(i).padStart(3, '0')));
-const TIME_OF_DAY_HEX = Array.from({ length: 1440 }, (_, i) => winAnsiHex(`${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}`));
-/** ten printable ASCII characters but T (cellText turns the first T into a space) */
-const DAY_PART = /^[\x20-\x53\x55-\x7e]{10}$/;
-
-/** winAnsiHex(cellText(id)) of a whole number the column shows uncut: its digits, three at a time from a table */
-function idHex(id: number): string {
-  return id < 1000 ? DIGITS_HEX[id] : idHex(Math.floor(id / 1000)) + THREE_DIGITS_HEX[id % 1000];
-}
-
-const isDigit = (code: number) => code >= 48 && code <= 57;
-
-/**
- * winAnsiHex(cellText(date)) for one date column: "YYYY-MM-DD HH:MM", the day's part kept per day and the time's
- * from a table; undefined for text of another shape.
- */
-function createDateHex(): (value: string) => string | undefined {
-  /** the hex of "YYYY-MM-DD " by day: a column follows the rows' order of dates, one day or a few at a time */
-  const dayHexes = new Map<string, string>();
-  return (value) => {
-    if (!WHOLE_DATES || value.length < 16 || value.charCodeAt(10) !== 84 || value.charCodeAt(13) !== 58) return undefined;
-    const h1 = value.charCodeAt(11);
-    const h2 = value.charCodeAt(12);
-    const m1 = value.charCodeAt(14);
-    const m2 = value.charCodeAt(15);
-    if (!isDigit(h1) || !isDigit(h2) || !isDigit(m1) || !isDigit(m2)) return undefined;
-    const minute = ((h1 - 48) * 10 + (h2 - 48)) * 60 + (m1 - 48) * 10 + (m2 - 48);
-    if (minute >= 1440) return undefined;
-    const day = value.slice(0, 10);
-    let dayHex = dayHexes.get(day);
-    if (dayHex === undefined) {
-      if (!DAY_PART.test(day)) return undefined;
-      if (dayHexes.size >= CELL_CACHE_LIMIT) dayHexes.clear();
-      dayHex = winAnsiHex(`${day} `);
-      dayHexes.set(day, dayHex);
-    }
-    return dayHex + TIME_OF_DAY_HEX[minute];
-  };
-}
-
-/** Columns whose values repeat from row to row (statuses, companies, users): their drawn text is kept, not redone per row. */
-const REPEATING_COLUMNS = new Set<keyof ReportRow>(['status', 'priority', 'company', 'companyId', 'requester', 'assignee']);
-const CELL_CACHE_LIMIT = 10_000;
-
-/**
- * winAnsiHex(cellText(column, value)) for the cells of one table, row after row: the repeating columns' text is
- * kept per value, ids and dates of the usual shape take a short way (exports compare it with the long one).
- */
-export function createCellHexer(): (column: number, value: ReportRow[keyof ReportRow]) => string {
-  const caches = REPORT_COLUMNS.map((c) => (REPEATING_COLUMNS.has(c.key) ? new Map<unknown, string>() : undefined));
-  const dateHexes = REPORT_COLUMNS.map((_, i) => (DATE_COLUMNS.has(i) ? createDateHex() : undefined));
-  return (column: number, value: ReportRow[keyof ReportRow]): string => {
-    const cache = caches[column];
-    if (!cache) {
-      // the cells that change on every row (ids, dates) take a short way when they have the usual shape
-      if (column === ID_COLUMN && typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < WHOLE_ID_LIMIT) return idHex(value);
-      const dateHex = dateHexes[column];
-      if (dateHex && typeof value === 'string') {
-        const hex = dateHex(value);
-        if (hex !== undefined) return hex;
-      }
-      return winAnsiHex(cellText(column, value));
-    }
-    let hex = cache.get(value);
-    if (hex === undefined) {
-      if (cache.size >= CELL_CACHE_LIMIT) cache.clear();
-      hex = winAnsiHex(cellText(column, value));
-      cache.set(value, hex);
-    }
-    return hex;
-  };
-}
-
 /** What the writer needs of a pdfkit standard font beyond the typed API (pdfkit 0.17, pinned). */
 interface PdfkitFont {
   id: string;
@@ -270,8 +111,10 @@ interface PdfkitFont {
   ref(): unknown;
 }
 
-/** a page's content is gathered in pieces of this size (a full page of the table is about 25 KB) */
-const PAGE_PIECE_BYTES = 64 * 1024;
+/** a full page of the table is about 22 KB of content (the buffer grows for more) */
+const PAGE_CONTENT_BYTES = 32 * 1024;
+/** the end of a cell's hex string and the operator that shows it */
+const SHOW_HEX_END = Buffer.from('>] TJ\n', 'latin1');
 
 /** pdfkit's readable side may hold this much before the writer waits for the file to catch up */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -328,52 +171,66 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
   let y = doc.y;
   const pages = pdfPageCount(header.rowCount, y, MARGIN, bottom);
   let page = 1;
-  // the page's text operators as bytes, a table line at a time: pdfkit takes bytes as they are (a string it would
-  // first flatten and copy), and they are ASCII, so their UTF-8 is the bytes it would have written
-  const content = new Utf8Pieces(PAGE_PIECE_BYTES);
-  content.add('BT\n');
+  // the page's text operators, written as bytes: they are ASCII, and pdfkit takes bytes as they are
+  const content = new PdfContent(PAGE_CONTENT_BYTES);
+  content.ascii('BT\n');
 
   // the text matrix flips y back (pdfkit's page space runs top-down), so x and the baseline are in page points
   const baselineOf = (font: PdfkitFont) => pdfNumber(y + (font.ascender / 1000) * FONT_SIZE);
   const startAt = (x: number, font: PdfkitFont) => `1 0 0 -1 ${pdfNumber(x)} ${baselineOf(font)} Tm\n`;
-  /** moves[from][to]: from one drawn cell to the next (empty cells are skipped), the same for every row */
-  const moves = cellX.map((from) => cellX.map((to) => `${pdfNumber(to - from)} 0 Td\n`));
+  /** moves[from][to]: from one drawn cell to the next (empty cells are skipped), the same for every row, and the hex string's start */
+  const moves = cellX.map((from) => cellX.map((to) => Buffer.from(`${pdfNumber(to - from)} 0 Td\n[<`, 'latin1')));
   /** the font of the page's text block so far (one BT ... ET per page: a font is set only when it changes) */
   let blockFont: PdfkitFont | undefined;
   /** the operator that sets the font, if the block is not in it yet */
-  const useFont = (font: PdfkitFont): string => {
-    if (font === blockFont) return '';
+  const useFont = (font: PdfkitFont) => {
+    if (font === blockFont) return;
     const fonts = (doc.page as unknown as { fonts: Record<string, unknown> }).fonts;
     fonts[font.id] ??= font.ref();
     blockFont = font;
-    return `/${font.id} ${FONT_SIZE} Tf\n`;
+    content.ascii(`/${font.id} ${FONT_SIZE} Tf\n`);
   };
-  /** one line of cells in the font, at the current y; an empty cell draws nothing */
-  const drawCells = (font: PdfkitFont, hexes: readonly string[]) => {
-    let line = useFont(font);
+  /** one line of cells in the font, at the current y; writeCell writes a cell's hex, or nothing for an empty cell (not drawn) */
+  const drawCells = (font: PdfkitFont, writeCell: (column: number) => boolean) => {
+    useFont(font);
     let last = -1;
-    for (let i = 0; i < hexes.length; i++) {
-      if (!hexes[i]) continue;
-      line += `${last < 0 ? startAt(cellX[i], font) : moves[last][i]}[<${hexes[i]}>] TJ\n`;
+    for (let i = 0; i < COLUMN_COUNT; i++) {
+      const start = content.length;
+      if (last < 0) content.ascii(`${startAt(cellX[i], font)}[<`);
+      else content.raw(moves[last][i]);
+      if (!writeCell(i)) {
+        content.truncate(start);
+        continue;
+      }
+      content.raw(SHOW_HEX_END);
       last = i;
     }
-    content.add(line);
   };
-  const hexOf = createCellHexer();
-  const titles = REPORT_COLUMNS.map((c) => winAnsiHex(c.title));
+  const titles = REPORT_COLUMNS.map((c) => Buffer.from(winAnsiHex(c.title), 'latin1'));
+  const drawTitle = (column: number) => {
+    content.raw(titles[column]);
+    return titles[column].length > 0;
+  };
   const drawTitles = () => {
-    drawCells(bold, titles);
+    drawCells(bold, drawTitle);
     y += ROW_HEIGHT;
+  };
+  const writeCell = createCellWriter();
+  let row: ReportRow;
+  const drawRowCell = (column: number) => {
+    const value = row[REPORT_COLUMNS[column].key];
+    return value !== null && writeCell(content, column, value);
   };
   const endPage = () => {
     // right-aligned in the bottom margin, as text(footer, {width, align: 'right'}) would place it
     const footer = pageFooter(page, pages);
     const width = doc.font('Helvetica').fontSize(FONT_SIZE).widthOfString(footer);
     y = pageHeight - MARGIN / 2 - FONT_SIZE;
+    useFont(regular);
     // "ET" and the line end pdfkit adds to content given as text
-    content.add(`${useFont(regular)}${startAt(PAGE_WIDTH - MARGIN - width, regular)}[<${winAnsiHex(footer)}>] TJ\nET\n`);
-    for (const piece of content.take()) doc.addContent(piece);
-    content.add('BT\n');
+    content.ascii(`${startAt(PAGE_WIDTH - MARGIN - width, regular)}[<${winAnsiHex(footer)}>] TJ\nET\n`);
+    doc.addContent(content.take());
+    content.ascii('BT\n');
     blockFont = undefined;
   };
   const settle = async () => {
@@ -385,11 +242,10 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
       else await new Promise((resolve) => setImmediate(resolve));
     }
   };
-  const rowHexes: string[] = new Array<string>(REPORT_COLUMNS.length);
   drawTitles();
 
   const writeRows = async (rows: readonly ReportRow[]) => {
-    for (const row of rows) {
+    for (row of rows) {
       if (y > bottom) {
         endPage();
         // without bufferPages, pdfkit ends (compresses and writes out) the full page here
@@ -399,8 +255,7 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
         drawTitles();
         await settle();
       }
-      for (let i = 0; i < COLUMN_COUNT; i++) rowHexes[i] = hexOf(i, row[REPORT_COLUMNS[i].key]);
-      drawCells(regular, rowHexes);
+      drawCells(regular, drawRowCell);
       y += ROW_HEIGHT;
     }
   };
