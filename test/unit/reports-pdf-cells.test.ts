@@ -35,11 +35,16 @@ describe('PDF cells', () => {
     const dates = ['2024-01-01T00:00:00.000Z', '2024-01-01T23:59:59.999Z', '2024-01-02T09:05:00.000Z', '2024-01-02T10:07:00.000Z', '+012345-01-01T00:00:00.000Z',
       '-000001-12-31T23:59:59.999Z', '0000-01-01T00:00:00.000Z', '9999-12-31T23:59:00.000Z', '2024-01-0XT10:00', 'Tuesday-01T10:00:00', '2024-01-01T24:00:00.000Z',
       '2024-01-01T1:00:00.000Z', '2024-01-01 10:00:00', 'short', '', 'ÿÿÿÿ-ÿÿ-ÿÿT10:00:00'];
+    // plain ASCII and Latin-1 subjects take a short way too: around the column's width (cut with '…' beyond it), and
+    // with one character that is neither (a control, DEL, C1, beyond Latin-1) at either end of the cut
+    const long = 'Printer on floor 3 prints blank pages again ÿ ';
+    const subjects = ['', ' ', 'a', 'Zoë ÿ ¡', '\xa0', ...[1, 38, 39, 40, 41, 42, 60].map((n) => long.repeat(3).slice(0, n))];
+    for (const odd of ['\x1f', '\x7f', '\x9f', '€', '\u0100', '\n', 'e\u0301']) subjects.push(`${odd}${long}`, `${long.slice(0, 38)}${odd}x`, `${long}${odd}`);
     const rows: ReportRow[] = [];
     for (let i = 0; i < 400; i++) {
       rows.push({
         id: ids[i % ids.length],
-        subject: pieces[i % pieces.length],
+        subject: i % 2 ? pieces[i % pieces.length] : subjects[(i >> 1) % subjects.length],
         status: 'open',
         priority: 'low',
         company: `Co ${i % 3}`,

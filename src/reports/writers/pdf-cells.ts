@@ -1,6 +1,9 @@
 import { REPORT_COLUMNS, type ReportRow } from '../columns';
 import type { PdfContent } from './pdf-content';
-import { maxChars } from './pdf-layout';
+import { MAX_CHARS } from './pdf-layout';
+
+/** read once: an imported binding is a getter in the development build */
+const MAX_CHARS_OF = [...MAX_CHARS];
 
 // WinAnsi beyond Latin-1: pdfkit maps these to the standard fonts' 0x80-0x9f glyphs
 const WIN_ANSI_EXTRAS = 'ƒ–—‘’‚“”„†‡•…€‰‹›ˆ™ŒœŠšŸŽž˜';
@@ -37,7 +40,7 @@ export function printable(text: string): string {
 }
 
 function fit(text: string, column: number): string {
-  const max = maxChars(column);
+  const max = MAX_CHARS_OF[column];
   return text.length > max ? `${text.slice(0, Math.max(1, max - 1))}…` : text;
 }
 
@@ -73,10 +76,10 @@ export function winAnsiHex(text: string): string {
 
 const ID_COLUMN = REPORT_COLUMNS.findIndex((c) => c.key === 'id');
 /** ids below this are drawn whole (fit() cuts longer text) */
-const WHOLE_ID_LIMIT = 10 ** maxChars(ID_COLUMN);
+const WHOLE_ID_LIMIT = 10 ** MAX_CHARS_OF[ID_COLUMN];
 const DATE_COLUMNS = new Set(REPORT_COLUMNS.flatMap((c, i) => (c.key === 'createdAt' || c.key === 'closedAt' ? [i] : [])));
 /** "YYYY-MM-DD HH:MM" fits the date columns uncut */
-const WHOLE_DATES = [...DATE_COLUMNS].every((column) => maxChars(column) >= 16);
+const WHOLE_DATES = [...DATE_COLUMNS].every((column) => MAX_CHARS_OF[column] >= 16);
 /** the space that takes the T's place in a drawn date */
 const SPACE_HEX = Buffer.from('20', 'latin1');
 
@@ -129,6 +132,8 @@ export function createCellWriter(): CellWriter {
         content.winAnsiHex(value, 11, 16);
         return true;
       }
+      // text (a subject) of printable ASCII or Latin-1 alone is drawn as it is, or cut
+      if (typeof value === 'string' && !DATE_COLUMNS.has(column) && content.plainTextHex(value, MAX_CHARS_OF[column])) return value.length > 0;
       const text = cellText(column, value);
       content.winAnsiHex(text);
       return text.length > 0;

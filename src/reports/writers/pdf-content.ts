@@ -7,6 +7,8 @@ for (let byte = 0x80; byte <= 0x9f; byte++) {
   if (code > 0xff) WIN_ANSI_BYTE.set(code, byte);
 }
 const QUESTION_MARK = 0x3f;
+/** '…' in WinAnsi */
+const ELLIPSIS = 0x85;
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 /** shorter byte runs are copied in a loop: a call into TypedArray.set costs more than they do */
 const LOOP_COPY_BYTES = 32;
@@ -80,6 +82,33 @@ export class PdfContent {
       bytes[at++] = HEX_DIGITS[byte & 15];
     }
     this.used = at;
+  }
+
+  /**
+   * The hex of text whose every character is printable ASCII or Latin-1 (0x20-0x7e, 0xa0-0xff), cut as fit() cuts a
+   * cell to `max` characters (the last of them '…'): what winAnsiHex(fit(printable(text))) gives, as printable()
+   * leaves such text as it is. False, and nothing written, for text with any other character.
+   */
+  plainTextHex(text: string, max: number): boolean {
+    const cut = text.length > max;
+    const end = cut ? Math.max(1, max - 1) : text.length;
+    this.room(2 * (end + 1));
+    const bytes = this.bytes;
+    let at = this.used;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code < 0x20 || (code > 0x7e && code < 0xa0) || code > 0xff) return false;
+      if (i < end) {
+        bytes[at++] = HEX_DIGITS[code >> 4];
+        bytes[at++] = HEX_DIGITS[code & 15];
+      }
+    }
+    if (cut) {
+      bytes[at++] = HEX_DIGITS[ELLIPSIS >> 4];
+      bytes[at++] = HEX_DIGITS[ELLIPSIS & 15];
+    }
+    this.used = at;
+    return true;
   }
 
   /** the hex of a whole number's decimal digits (0 or more, below 2^53) */

@@ -12,5 +12,5 @@ export const PAGE_WIDTH = 841.89;
 const TOTAL_WEIGHT = REPORT_COLUMNS.reduce((sum, c) => sum + c.pdfWidth, 0);
 export const COLUMN_WIDTHS = REPORT_COLUMNS.map((c) => (c.pdfWidth / TOTAL_WEIGHT) * (PAGE_WIDTH - 2 * MARGIN));
 
-/** the most characters a cell of the column shows: longer text is cut and ends in '…' */
-export const maxChars = (column: number) => Math.max(1, Math.floor(COLUMN_WIDTHS[column] / POINTS_PER_CHAR) - 1);
+/** the most characters a cell of each column shows: longer text is cut and ends in '…' */
+export const MAX_CHARS: readonly number[] = COLUMN_WIDTHS.map((width) => Math.max(1, Math.floor(width / POINTS_PER_CHAR) - 1));

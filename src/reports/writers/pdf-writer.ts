@@ -190,14 +190,28 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
     blockFont = font;
     content.ascii(`/${font.id} ${FONT_SIZE} Tf\n`);
   };
+  /** the bytes that start a line at a cell, by font, column and y, and the hex string's start: the same lines recur on every page */
+  const lineStarts = new Map<PdfkitFont, Array<Map<number, Buffer>>>();
+  const lineStart = (font: PdfkitFont, column: number): Buffer => {
+    let byColumn = lineStarts.get(font);
+    if (!byColumn) {
+      byColumn = cellX.map(() => new Map<number, Buffer>());
+      lineStarts.set(font, byColumn);
+    }
+    let bytes = byColumn[column].get(y);
+    if (!bytes) {
+      bytes = Buffer.from(`${startAt(cellX[column], font)}[<`, 'latin1');
+      byColumn[column].set(y, bytes);
+    }
+    return bytes;
+  };
   /** one line of cells in the font, at the current y; writeCell writes a cell's hex, or nothing for an empty cell (not drawn) */
   const drawCells = (font: PdfkitFont, writeCell: (column: number) => boolean) => {
     useFont(font);
     let last = -1;
     for (let i = 0; i < COLUMN_COUNT; i++) {
       const start = content.length;
-      if (last < 0) content.ascii(`${startAt(cellX[i], font)}[<`);
-      else content.raw(moves[last][i]);
+      content.raw(last < 0 ? lineStart(font, i) : moves[last][i]);
       if (!writeCell(i)) {
         content.truncate(start);
         continue;
@@ -211,9 +225,10 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
     content.raw(titles[column]);
     return titles[column].length > 0;
   };
+  const rowHeight = ROW_HEIGHT;
   const drawTitles = () => {
     drawCells(bold, drawTitle);
-    y += ROW_HEIGHT;
+    y += rowHeight;
   };
   const writeCell = createCellWriter();
   let row: ReportRow;
@@ -256,7 +271,7 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
         await settle();
       }
       drawCells(regular, drawRowCell);
-      y += ROW_HEIGHT;
+      y += rowHeight;
     }
   };
   return {
