@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { ReportRow } from '../../src/reports/columns';
 import { pdfRowCells } from '../../src/reports/writers/pdf-cells';
-import { createPdfWriter } from '../../src/reports/writers/pdf-writer';
+import { createPdfWriter, createWidthMeasure } from '../../src/reports/writers/pdf-writer';
 import { pdfTexts } from '../integration/reports-helpers';
 
 function sink() {
@@ -76,6 +76,18 @@ describe('PDF report writer', () => {
   it('says when it was generated as a person reads it, with the time zone', async () => {
     const texts = pdfTexts(await pdfOf(1));
     expect(texts).toContain('Generated 1 May 2024 at 00:00 UTC');
+  });
+
+  it('measures a footer as wide as pdfkit measures it, to the last bit, so it ends at the margin where text() would end it', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- pdfkit as the writer loads it, already in the cache
+    const PDFDocument = require('pdfkit') as typeof PDFKit.PDFDocument;
+    for (const [font, size] of [['Helvetica', 7], ['Helvetica-Bold', 9], ['Times-Roman', 7.5]] as const) {
+      const doc = new PDFDocument({ size: 'A4' }).font(font).fontSize(size);
+      const measure = createWidthMeasure(doc);
+      const texts = ['', 'P', 'AV', 'Page 1 of 1', "L'Ty. AWAY Yo, To Vo", 'ŠŸž€ „x” ‘1’ — Å'];
+      for (const pages of [1, 9, 47, 100, 1088, 50_000]) for (let page = 1; page <= Math.min(pages, 200); page++) texts.push(`Page ${page} of ${pages}`);
+      for (const text of texts) expect([font, text, measure(text)]).toEqual([font, text, doc.widthOfString(text)]);
+    }
   });
 
 });
