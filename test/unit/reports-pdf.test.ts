@@ -80,7 +80,7 @@ describe('PDF report writer', () => {
 
   it('measures a footer as wide as pdfkit measures it, to the last bit, so it ends at the margin where text() would end it', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- pdfkit as the writer loads it, already in the cache
-    const PDFDocument = require('pdfkit') as typeof PDFKit.PDFDocument;
+    const PDFDocument = require('pdfkit') as typeof import('pdfkit');
     for (const [font, size] of [['Helvetica', 7], ['Helvetica-Bold', 9], ['Times-Roman', 7.5]] as const) {
       const doc = new PDFDocument({ size: 'A4' }).font(font).fontSize(size);
       const measure = createWidthMeasure(doc);
