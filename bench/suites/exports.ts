@@ -3,8 +3,9 @@
  * same SELECT into a file (`mariadb --batch --quick`, `sqlite3 -csv`), and a PDF at the 50,000-row cap against the
  * CSV of the same rows; plus each export's RSS growth. Each export also runs at 1/10 of its rows, for the scaling
  * factor. Every export runs through the real exportReport activity (a MockActivityEnvironment around the
- * activities a reports worker builds) in a fresh child process, so one export's memory never hides another's;
- * baseline and project alternate within each pair.
+ * activities a reports worker builds, from the production build with the reports worker's NODE_OPTIONS, as the
+ * image runs them) in a fresh child process, so one export's memory never hides another's; baseline and project
+ * alternate within each pair.
  *
  *   npm run bench                                   # every suite; BENCH_ONLY=exports for this one
  *   BENCH_QUICK=1 BENCH_ONLY=exports npm run bench  # 100 000 rows instead of 1 000 000, a PDF of 20 000 on SQLite only
@@ -27,7 +28,7 @@ import { createRepositories } from '../../src/db/repositories';
 import { seedBulkTickets } from '../../src/db/seed-bulk';
 import type { ReportFormat } from '../../src/jobs/contract';
 import { reportRowsQuery } from '../../src/reports/query';
-import { productionNodeOptions } from '../lib/bench-stack';
+import { ensureProductionBuild, productionNodeOptions, projectPath } from '../lib/bench-stack';
 import { goalFromPairs, goalWithinLimit, scalingOf, tenthOf, type BenchContext, type BenchSuite, type GoalResult } from '../lib/suite';
 
 const MB = 1024 * 1024;
@@ -126,8 +127,9 @@ function baselineRunner(database: Database, sql: string, outFile: string): () =>
 }
 
 /**
- * One export through the real activity in a fresh process (this file, run as a script), with the NODE_OPTIONS the
- * production reports worker runs with (its young generation decides much of an export's speed and memory).
+ * One export through the real activity in a fresh process (this file, run as a script), of the production build with
+ * the NODE_OPTIONS the production reports worker runs with (its young generation decides much of an export's speed
+ * and memory).
  */
 function exportInChild(request: ChildRequest): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
@@ -147,12 +149,14 @@ function exportInChild(request: ChildRequest): Promise<ChildResult> {
 }
 
 async function childMain(request: ChildRequest): Promise<void> {
-  const [{ MockActivityEnvironment }, { createReportActivities }, { buildActivityDeps, closeActivityDeps }, { createLogger }] = await Promise.all([
-    import('@temporalio/testing'),
-    import('../../activities/reports'),
-    import('../../workers/activity-deps'),
-    import('../../src/logger'),
-  ]);
+  // the activities, their dependencies and the writers as production runs them: compiled by tsc (dist/), not
+  // transpiled on the fly as this script is
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const built = <T>(module: string) => require(projectPath('dist', module)) as T;
+  const { MockActivityEnvironment } = await import('@temporalio/testing');
+  const { createReportActivities } = built<typeof import('../../activities/reports')>('activities/reports.js');
+  const { buildActivityDeps, closeActivityDeps } = built<typeof import('../../workers/activity-deps')>('workers/activity-deps.js');
+  const { createLogger } = built<typeof import('../../src/logger')>('src/logger.js');
   const config = configFor(request.database, request.reportsDir);
   const deps = buildActivityDeps(config, createLogger(config.logLevel, { component: 'bench-exports' }));
   try {
@@ -162,8 +166,8 @@ async function childMain(request: ChildRequest): Promise<void> {
     await env.run(activities.countReportRows, { reportId: report.id });
     // as in a worker that has written this format before: the PDF writer (pdfkit) is loaded on a process's first PDF,
     // once, while the CSV and JSON writers load with the activities; neither side's timing includes loading code
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    if (request.format === 'pdf') require('../../src/reports/writers/pdf-writer');
+    if (request.format === 'pdf') built('src/reports/writers/pdf-writer.js');
+    /* eslint-enable @typescript-eslint/no-require-imports */
 
     (global as { gc?: () => void }).gc?.();
     const before = process.memoryUsage.rss();
@@ -337,6 +341,7 @@ const suite: BenchSuite = {
     // a part of the suite must not replace the whole suite's rows in the results
     if (ONLY.size > 0 && process.env.BENCH_NO_WRITE !== '1') throw new Error('BENCH_EXPORTS runs part of the suite: add BENCH_NO_WRITE=1');
     const rows = ctx.quick ? 100_000 : 1_000_000;
+    ensureProductionBuild(ctx.log);
     // quick: a smaller PDF, on the last database only (each export is a fresh process of a second or two; the
     // goals' figures are the full run's, at the cap, on both)
     const pdfRows = ctx.quick ? 20_000 : PDF_ROWS;
