@@ -1,5 +1,5 @@
 import { REPORT_COLUMNS, type ReportRow } from '../columns';
-import type { PdfContent } from './pdf-content';
+import { WIN_ANSI_80_9F, type PdfContent } from './pdf-content';
 import { MAX_CHARS } from './pdf-layout';
 
 /** read once: an imported binding is a getter in the development build */
@@ -56,8 +56,6 @@ export function pdfRowCells(row: ReportRow): string[] {
   return REPORT_COLUMNS.map((c, i) => cellText(i, row[c.key]));
 }
 
-/** Windows-1252 at 0x80-0x9f (the five undefined codes stay as control characters, which printable() turns into '?') */
-const WIN_ANSI_80_9F = '€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8dŽ\x8f\x90‘’“”•–—˜™š›œ\x9džŸ';
 /** each WinAnsi character beyond Latin-1 as the Latin-1 character of its byte */
 const WIN_ANSI_LATIN_1 = new Map<string, string>();
 for (let byte = 0x80; byte <= 0x9f; byte++) WIN_ANSI_LATIN_1.set(WIN_ANSI_80_9F[byte - 0x80], String.fromCharCode(byte));

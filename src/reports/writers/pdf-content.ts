@@ -1,5 +1,5 @@
 /** Windows-1252 at 0x80-0x9f (the five undefined codes stay as control characters, which printable() turns into '?') */
-const WIN_ANSI_80_9F = '€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8dŽ\x8f\x90‘’“”•–—˜™š›œ\x9džŸ';
+export const WIN_ANSI_80_9F = '€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8dŽ\x8f\x90‘’“”•–—˜™š›œ\x9džŸ';
 /** each WinAnsi character beyond Latin-1, by its UTF-16 code, as its byte */
 const WIN_ANSI_BYTE = new Map<number, number>();
 for (let byte = 0x80; byte <= 0x9f; byte++) {
