@@ -377,6 +377,17 @@ describe(`API fuzz (seed ${SEED}; FUZZ_SEED=${SEED} reproduces it)`, () => {
     // and a moment more, so a workflow started by a rejected request would have shown up too
     await new Promise((resolve) => setTimeout(resolve, 1000));
     started = await listStarted();
+    // an accepted start that visibility still lags behind on (a loaded CI machine: seconds) is read where it was
+    // written: describe reads the workflow itself, so one that never started still fails the comparison below
+    const lagging = [...expectedWorkflows].filter((id) => !started.includes(id));
+    for (const id of lagging) {
+      const description = await system.jobs.client.workflow
+        .getHandle(id)
+        .describe()
+        .catch(() => undefined);
+      if (description && description.startTime >= startedAt) started.push(id);
+    }
+    if (lagging.length > 0) console.log(`api fuzz: visibility had not listed ${lagging.length} accepted workflow(s) yet; described them instead`);
     workflowIds.push(...started);
     const scheduled = fromSchedule(started);
     // every workflow was started by an accepted request, and every accepted start is there
