@@ -236,43 +236,39 @@ export function createPdfWriter(out: Writable, header: ReportHeader): ReportWrit
     }
     return bytes;
   };
-  /** one line of cells in the font, at the current y; writeCell writes a cell's hex, or nothing for an empty cell (not drawn) */
-  const drawCells = (font: PdfkitFont, writeCell: (column: number) => boolean) => {
-    useFont(font);
-    let last = -1;
-    for (let i = 0; i < COLUMN_COUNT; i++) {
-      const start = content.length;
-      content.raw(last < 0 ? lineStart(font, i) : moves[last][i]);
-      if (!writeCell(i)) {
-        content.truncate(start);
-        continue;
-      }
-      content.raw(SHOW_HEX_END);
-      last = i;
-    }
-  };
-  const titles = REPORT_COLUMNS.map((c) => Buffer.from(winAnsiHex(c.title), 'latin1'));
-  const drawTitle = (column: number) => {
-    content.raw(titles[column]);
-    return titles[column].length > 0;
-  };
-  const rowHeight = ROW_HEIGHT;
-  const drawTitles = () => {
-    drawCells(bold, drawTitle);
-    y += rowHeight;
-  };
-  const writeCell = createCellWriter();
-  /** the last cell of the row drawn so far */
+  /** the last cell of the line drawn so far (-1: none yet) */
   let lastDrawn = -1;
-  const drawRowCell = (column: number, value: ReportRow[keyof ReportRow]) => {
-    if (value === null) return;
+  /** places the next cell of the line, at the current y, and opens its hex string; returns where it started */
+  const startCell = (font: PdfkitFont, column: number) => {
     const start = content.length;
-    content.raw(lastDrawn < 0 ? lineStart(regular, column) : moves[lastDrawn][column]);
-    if (!writeCell(content, column, value)) return content.truncate(start);
+    content.raw(lastDrawn < 0 ? lineStart(font, column) : moves[lastDrawn][column]);
+    return start;
+  };
+  /** closes the cell's hex string, or takes the cell back when it drew nothing (an empty cell is not drawn) */
+  const endCell = (column: number, drawn: boolean, start: number) => {
+    if (!drawn) return content.truncate(start);
     content.raw(SHOW_HEX_END);
     lastDrawn = column;
   };
-  /** drawCells for a row, its cells read by name: one property read per cell rather than reads by key of all ten */
+  const titles = REPORT_COLUMNS.map((c) => Buffer.from(winAnsiHex(c.title), 'latin1'));
+  const rowHeight = ROW_HEIGHT;
+  const drawTitles = () => {
+    useFont(bold);
+    lastDrawn = -1;
+    for (let i = 0; i < COLUMN_COUNT; i++) {
+      const start = startCell(bold, i);
+      content.raw(titles[i]);
+      endCell(i, titles[i].length > 0, start);
+    }
+    y += rowHeight;
+  };
+  const writeCell = createCellWriter();
+  const drawRowCell = (column: number, value: ReportRow[keyof ReportRow]) => {
+    if (value === null) return;
+    const start = startCell(regular, column);
+    endCell(column, writeCell(content, column, value), start);
+  };
+  /** a row's line, its cells read by name: one property read per cell rather than reads by key of all ten */
   const drawRow = (row: ReportRow) => {
     useFont(regular);
     lastDrawn = -1;
