@@ -4,8 +4,10 @@ import {
   defineQuery,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
+  TimeoutFailure,
   upsertMemo,
   workflowInfo,
   type ActivityOptions,
@@ -51,6 +53,13 @@ const emailStep: ActivityOptions = {
 const bookkeepingStep = { startToCloseTimeout: '30s', retry: retryPolicy } as const;
 
 const { resolveNotificationRecipients } = proxyActivities<Activities>(lookupStep);
+/**
+ * The same lookup as a local activity: run by the worker that runs the workflow task, recorded as a marker, without
+ * the server's scheduling, dispatch and a workflow task for its result. Side by side on the bench (BENCH_ONLY=notifications,
+ * one run each way): Temporal dev server CPU per mail 18.2 -> 13.5 ms, mail throughput 0.77x -> 0.93x the pooled ceiling.
+ * Its attempts and failure still show on the job's page (read from the marker) and in the Temporal UI.
+ */
+const { resolveNotificationRecipients: resolveRecipientsLocally } = proxyLocalActivities<Activities>(lookupStep);
 const { sendTicketNotification } = proxyActivities<Activities>(emailStep);
 const { recordNotificationFailure } = proxyActivities<Activities>(bookkeepingStep);
 
@@ -129,9 +138,12 @@ export async function ticketNotificationWorkflow(input: TicketNotificationInput)
   setHandler(notificationStateQuery, () => state);
   let resolved;
   try {
-    resolved = await resolveNotificationRecipients(input);
+    // runs started before the lookup became local replay its activity (CONTRIBUTING.md, "Changing a workflow")
+    resolved = patched('notification-resolve-local') ? await resolveRecipientsLocally(input) : await resolveNotificationRecipients(input);
   } catch (err) {
-    if (err instanceof ActivityFailure) {
+    // a step's failure arrives as ActivityFailure; the local lookup's as the failure it ended with (its own
+    // ApplicationFailure, or a TimeoutFailure)
+    if (err instanceof ActivityFailure || err instanceof ApplicationFailure || err instanceof TimeoutFailure) {
       await recordNotificationFailure({ input, workflowId, runId, companyId: null, failed: [], errorType: failureType(err) });
     }
     throw err;

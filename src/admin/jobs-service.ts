@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { badRequest, notFound } from '../errors';
 import type { HistoryEvent, JobExecutionSummary, JobsGateway } from '../jobs/gateway';
+import { localActivityOf } from '../jobs/local-activity-marker';
 import { deliveryNote } from '../notifications/delivery-state';
 import type { FailedJob, FailedJobFilter } from '../db/repositories/failed-jobs';
 import { buildJobQuery, temporalUiLink, WORKFLOW_ID_PATTERN, type DeadLetterRun, type JobSearch } from './job-query';
@@ -45,7 +46,7 @@ function failureOf(failure: { message?: string | null; applicationFailureInfo?: 
   };
 }
 
-/** Attempts per activity type and the most recent failure, read from the history. */
+/** Attempts per activity type (local activities included) and the most recent failure, read from the history. */
 function attemptsAndFailure(events: HistoryEvent[]) {
   const typeBySchedule = new Map<string, string>();
   const attempts: Record<string, { scheduled: number; maxAttempt: number; failed: number }> = {};
@@ -70,6 +71,17 @@ function attemptsAndFailure(events: HistoryEvent[]) {
       const type = typeBySchedule.get(String(failed.scheduledEventId)) ?? 'unknown';
       if (attempts[type]) attempts[type].failed++;
       lastFailure = failureOf(failed.failure);
+    }
+    const local = event.markerRecordedEventAttributes ? localActivityOf(event.markerRecordedEventAttributes) : null;
+    if (local) {
+      // one marker per local activity, written when it ends: its last attempt, with the failure if it failed
+      attempts[local.type] ??= { scheduled: 0, maxAttempt: 0, failed: 0 };
+      attempts[local.type].scheduled++;
+      attempts[local.type].maxAttempt = Math.max(attempts[local.type].maxAttempt, local.attempt);
+      if (local.failure) {
+        attempts[local.type].failed++;
+        lastFailure = failureOf(local.failure);
+      }
     }
     if (event.workflowExecutionFailedEventAttributes) lastFailure = failureOf(event.workflowExecutionFailedEventAttributes.failure);
   }

@@ -1,5 +1,6 @@
 import type { temporal } from '@temporalio/proto';
 import type { HistoryEvent, JobsGateway } from '../jobs/gateway';
+import { localActivityOf } from '../jobs/local-activity-marker';
 import { notFound } from '../errors';
 import type { Repositories } from '../db/repositories';
 
@@ -34,9 +35,11 @@ export interface StepView {
   error: ReturnType<typeof errorOf>;
 }
 
-/** Each step (activity) the history scheduled, with its attempts, times and failure. */
+/** Each step (activity, local ones included) the history scheduled, with its attempts, times and failure. */
 export function stepsOf(events: HistoryEvent[]): { steps: StepView[]; lastError: ReturnType<typeof errorOf> } {
   const bySchedule = new Map<string, StepView>();
+  // steps in history order: a local activity's marker stands where it ended
+  const order: StepView[] = [];
   let lastError: ReturnType<typeof errorOf> = null;
   const close = (scheduledEventId: unknown, status: StepView['status'], at: number | null, failure?: Failure) => {
     const step = bySchedule.get(String(scheduledEventId));
@@ -49,8 +52,26 @@ export function stepsOf(events: HistoryEvent[]): { steps: StepView[]; lastError:
   };
   for (const event of events) {
     const at = millis(event.eventTime as Timestamp);
+    const record = event.markerRecordedEventAttributes ? localActivityOf(event.markerRecordedEventAttributes) : null;
+    if (record) {
+      const error = record.failure ? errorOf(record.failure) : null;
+      if (error) lastError = error;
+      const step: StepView = {
+        step: record.type,
+        status: record.failure ? 'failed' : 'completed',
+        attempts: record.attempt,
+        scheduledAt: iso(record.scheduledAtMs),
+        startedAt: null,
+        // the marker's complete_time is the workflow's own clock (the task's start), not when the lookup ended: the
+        // marker event's time is when its result reached the server
+        closedAt: iso(at),
+        durationMs: record.scheduledAtMs !== null && at !== null && at >= record.scheduledAtMs ? at - record.scheduledAtMs : null,
+        error,
+      };
+      order.push(step);
+    }
     if (event.activityTaskScheduledEventAttributes) {
-      bySchedule.set(String(event.eventId), {
+      const step: StepView = {
         step: event.activityTaskScheduledEventAttributes.activityType?.name ?? 'unknown',
         status: 'scheduled',
         attempts: 0,
@@ -59,7 +80,9 @@ export function stepsOf(events: HistoryEvent[]): { steps: StepView[]; lastError:
         closedAt: null,
         durationMs: null,
         error: null,
-      });
+      };
+      bySchedule.set(String(event.eventId), step);
+      order.push(step);
     }
     const started = event.activityTaskStartedEventAttributes;
     if (started) {
@@ -73,7 +96,7 @@ export function stepsOf(events: HistoryEvent[]): { steps: StepView[]; lastError:
     if (event.activityTaskCanceledEventAttributes) close(event.activityTaskCanceledEventAttributes.scheduledEventId, 'cancelled', at);
     if (event.workflowExecutionFailedEventAttributes) lastError = errorOf(event.workflowExecutionFailedEventAttributes.failure);
   }
-  return { steps: [...bySchedule.values()], lastError };
+  return { steps: order, lastError };
 }
 
 type Pending = temporal.api.workflow.v1.IPendingActivityInfo;

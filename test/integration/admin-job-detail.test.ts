@@ -53,6 +53,8 @@ describe('GET /api/admin/jobs/:workflowId/detail: a job inside the Jobs page', (
     expect(await closedStatus(h.system, workflowId, 60_000)).toBe('COMPLETED');
     const done = (await admin().get(`/api/admin/jobs/${workflowId}/detail`)).body as Detail;
     expect(done).toMatchObject({ status: 'COMPLETED', jobType: 'notification', taskQueue: 'notifications', pending: [] });
+    // the recipient lookup is a local activity (a marker in the history, not a scheduled task): still a step, first
+    expect(done.steps[0]).toMatchObject({ step: 'resolveNotificationRecipients', status: 'completed', attempts: 1, error: null });
     const sends = done.steps.filter((s) => s.step === 'sendTicketNotification');
     expect(sends.map((s) => [s.status, s.attempts]).sort()).toEqual([['completed', 1], ['completed', 1], ['completed', 2]]);
     for (const step of done.steps) expect(step.durationMs).toBeGreaterThanOrEqual(0);
@@ -74,5 +76,15 @@ describe('GET /api/admin/jobs/:workflowId/detail: a job inside the Jobs page', (
 
     expect((await admin().get('/api/admin/jobs/no-such-job/detail')).status).toBe(404);
     expect((await httpClient(h.system.baseUrl, world.tokens.agent).get(`/api/admin/jobs/${workflowId}/detail`)).status).toBe(403);
+  }, 60_000);
+
+  it('shows a recipient lookup (a local activity) that failed as a failed step with its error, and as the last error', async () => {
+    const input = { eventId: `gone-${Date.now()}`, type: 'closed' as const, ticketId: 987_655, actorId: world.admin.id, occurredAt: new Date().toISOString() };
+    const { workflowId } = await h.system.jobs.startTicketNotification(input, { companyId: world.companyA.id, requestedBy: world.admin.id });
+    expect(await closedStatus(h.system, workflowId)).toBe('FAILED');
+    const detail = (await admin().get(`/api/admin/jobs/${workflowId}/detail`)).body as Detail;
+    expect(detail.steps[0]).toMatchObject({ step: 'resolveNotificationRecipients', status: 'failed', attempts: 1, error: { type: 'TicketNotFound' } });
+    expect(detail.steps.map((s) => s.step)).toEqual(['resolveNotificationRecipients', 'recordNotificationFailure']);
+    expect(detail.lastError).toMatchObject({ type: 'TicketNotFound' });
   }, 60_000);
 });

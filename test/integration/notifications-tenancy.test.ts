@@ -1,5 +1,5 @@
 import type { WorkflowFailedError } from '@temporalio/client';
-import type { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type ActivityFailure } from '@temporalio/common';
 import type { Ticket } from '../../src/db/repositories/tickets';
 import type { User } from '../../src/db/repositories/users';
 import type { TicketNotificationInput } from '../../src/jobs/contract';
@@ -59,8 +59,10 @@ describe('ticket notifications: who may be mailed, who may post what, who sees w
     try {
       await h.system.jobs.result(workflowId);
     } catch (err) {
-      const cause = (err as WorkflowFailedError).cause as ActivityFailure | undefined;
-      return (cause?.cause as ApplicationFailure | undefined)?.type ?? undefined;
+      // a send step's failure is wrapped in ActivityFailure; the local recipient lookup's is its own ApplicationFailure
+      const cause = (err as WorkflowFailedError).cause;
+      if (cause instanceof ApplicationFailure) return cause.type ?? undefined;
+      return ((cause as ActivityFailure | undefined)?.cause as ApplicationFailure | undefined)?.type ?? undefined;
     }
     return undefined;
   }

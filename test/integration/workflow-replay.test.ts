@@ -109,6 +109,41 @@ it("keeps the cleanup real run from before patched('cleanup-real-run-skips-count
   expect(patchMarkers(after!.history)).toEqual(['cleanup-real-run-skips-count']);
 });
 
+function localActivityTypes(history: HistoryJson): string[] {
+  return history.events
+    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+    .map((e) => {
+      const [payload] = e.markerRecordedEventAttributes.details.data.payloads;
+      const data = typeof payload.data === 'string' ? Buffer.from(payload.data, 'base64') : Buffer.from(payload.data as Uint8Array);
+      return (JSON.parse(data.toString('utf8')) as { activity_type: string }).activity_type;
+    });
+}
+
+it("keeps every notification path from before patched('notification-resolve-local') replaying beside its new recording", () => {
+  const before = HISTORIES.filter((h) => h.file.startsWith('ticket-notification-') && h.file.endsWith('.pre-notification-resolve-local.json'));
+  expect(before.map((h) => h.file.replace('.pre-notification-resolve-local', '')).sort()).toEqual(
+    HISTORIES.filter((h) => h.workflowType === 'ticketNotificationWorkflow' && !h.file.includes('.pre-')).map((h) => h.file).sort(),
+  );
+  expect(before.length).toBeGreaterThanOrEqual(5);
+  for (const { file, history } of before) {
+    const patchedBefore = patchMarkers(history).includes('notification-resolve-local');
+    expect({ file, scheduled: activityTypes(history).includes('resolveNotificationRecipients'), patchedBefore, local: localActivityTypes(history) }).toEqual({
+      file,
+      scheduled: true,
+      patchedBefore: false,
+      local: [],
+    });
+    const after = HISTORIES.find((h) => h.file === file.replace('.pre-notification-resolve-local', ''))!.history;
+    const patchedAfter = patchMarkers(after).includes('notification-resolve-local');
+    expect({ file, scheduled: activityTypes(after).includes('resolveNotificationRecipients'), patchedAfter, local: localActivityTypes(after) }).toEqual({
+      file,
+      scheduled: false,
+      patchedAfter: true,
+      local: ['resolveNotificationRecipients'],
+    });
+  }
+});
+
 describe("cleanup runs started after patched('cleanup-real-run-skips-count')", () => {
   // a task queue of its own: no cleanup run another test file left behind reaches this worker
   const taskQueue = `replay-cleanup-${Date.now().toString(36)}`;
