@@ -197,7 +197,9 @@ const SCENARIOS: Scenario[] = [
       // (its timer cut to what is left of a short MAIL_REDELIVERY_HOURS) serves the recipient
       const ticketId = await ticketWithWatchers(scene, 'Fax is busy');
       const busy = scene.clients.carla.email.toLowerCase();
-      scene.receiver.setRule((address, attempt) => (address === busy && attempt <= 4 ? { code: 451, message: 'Try again later' } : undefined));
+      // counted from here: the receiver's own attempt count includes the mail earlier scenarios sent to the same address
+      let refused = 0;
+      scene.receiver.setRule((address) => (address === busy && ++refused <= 4 ? { code: 451, message: 'Try again later' } : undefined));
       try {
         const started = await scene.system.jobs.startTicketNotification(
           { eventId: 'history-redelivered', type: 'closed', ticketId, actorId: scene.staff.ana.id, occurredAt: OCCURRED_AT, redeliverForHours: 0.01 },

@@ -19,16 +19,19 @@ function patchMarkers(events: Event[]): string[] {
 const timers = (events: Event[]) => events.filter((e) => e.timerStartedEventAttributes).length;
 
 describe('recorded notification histories', () => {
-  it('the single-event runs recorded before redelivery existed are kept: no patch marker, no timer', () => {
-    for (const file of ['ticket-notification-all-sent.json', 'ticket-notification-partly-failed.json', 'ticket-notification-retried.json']) {
-      const events = load(file);
-      expect({ file, patches: patchMarkers(events), timers: timers(events) }).toEqual({ file, patches: [], timers: 0 });
+  it('the single-event runs recorded before redelivery existed are kept: no patch marker, no timer; their new recordings mark only the local lookup', () => {
+    for (const path of ['all-sent', 'partly-failed', 'retried']) {
+      const before = load(`ticket-notification-${path}.pre-notification-resolve-local.json`);
+      expect({ path, patches: patchMarkers(before), timers: timers(before) }).toEqual({ path, patches: [], timers: 0 });
+      const after = load(`ticket-notification-${path}.json`);
+      expect({ path, patches: patchMarkers(after), timers: timers(after) }).toEqual({ path, patches: ['notification-resolve-local'], timers: 0 });
     }
   });
 
   it("a redelivered run records patched('notification-redelivery'), a durable timer and the memo it shows while waiting", () => {
+    expect(patchMarkers(load('ticket-notification-redelivered.pre-notification-resolve-local.json'))).toEqual(['notification-redelivery']);
     const events = load('ticket-notification-redelivered.json');
-    expect(patchMarkers(events)).toEqual(['notification-redelivery']);
+    expect(patchMarkers(events)).toEqual(['notification-resolve-local', 'notification-redelivery']);
     expect(timers(events)).toBe(1);
     expect(events.filter((e) => e.workflowPropertiesModifiedEventAttributes).length).toBeGreaterThanOrEqual(2);
     expect(events.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
